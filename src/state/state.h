@@ -1,0 +1,177 @@
+/*
+ * TPM state storage: blob header + TLV records, AES-CBC/HMAC encryption,
+ * key and password files, and the directory and linear-file backends.
+ * Must not know sockets, the control channel or libtpms. Never logs or
+ * exits: every function returns an enum st_err and may fill a caller's
+ * message buffer (msg, msglen; msg may be NULL) with one lowercase line.
+ */
+#ifndef STATE_STATE_H
+#define STATE_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum st_err {
+	ST_OK = 0,
+	ST_NOENT,	/* blob does not exist (TPM_RETRY 0x800) */
+	ST_IO,		/* I/O error, e.g. ENOSPC (TPM_FAIL 0x9) */
+	ST_SHORT,	/* blob shorter than its header / totlen mismatch (0x3) */
+	ST_BADVERSION,	/* header min_version > 2 (0x2E) */
+	ST_BADHDRSIZE,	/* header hdrsize != 10 (0x2B) */
+	ST_NODATA,	/* wanted TLV record missing (TPM_FAIL 0x9) */
+	ST_DECRYPT,	/* HMAC mismatch, bad padding (0x21) */
+	ST_KEYSIZE,	/* key length does not match header flag (0x28) */
+	ST_NOKEY,	/* blob encrypted but key missing (0x0D) */
+	ST_BADTYPE,	/* unknown blob type (0x3) */
+	ST_NOMEM,	/* allocation failed (0x9) */
+	ST_LOCKED,	/* lock held by another process (0x9) */
+	ST_CORRUPT,	/* file structurally broken, e.g. bad linear header (0x9) */
+	ST_INVAL,	/* bad argument/option, e.g. unsupported URI (0x9) */
+	ST_FAIL,	/* other failure (0x9) */
+};
+
+const char	*st_strerror(enum st_err);
+
+/* ---------------------------------------------------------------- keys */
+
+/* A symmetric key: 16 (AES-128) or 32 (AES-256) bytes; len 0 = no key. */
+struct st_key {
+	uint8_t	data[32];
+	size_t	len;
+};
+
+enum st_key_src { ST_KEY_NONE, ST_KEY_FILE, ST_KEY_FD, ST_KEY_PWDFILE,
+    ST_KEY_PWDFD };
+enum st_key_fmt { ST_KEY_HEX, ST_KEY_BINARY };
+enum st_kdf { ST_KDF_PBKDF2, ST_KDF_SHA512 };
+
+/* Parsed --key / --migration-key option (see spec state-storage.md §7). */
+struct st_keyopt {
+	enum st_key_src	 src;
+	const char	*path;	/* file= / pwdfile= (borrowed) */
+	int		 fd;	/* fd= / pwdfd=, -1 if unset */
+	enum st_key_fmt	 fmt;
+	size_t		 keylen; /* 16 or 32 from mode= */
+	bool		 remove;
+	enum st_kdf	 kdf;
+};
+
+/*
+ * Loads a key as the option says: reads the key file (hex or binary) or
+ * the passphrase and derives the key. Closes a numeric fd, unlinks the
+ * path if 'remove'. Warnings that do not fail (short passphrase) are put
+ * in warn (may be NULL). The key material read is wiped.
+ */
+enum st_err	 st_key_load(const struct st_keyopt *, struct st_key *out,
+		    char *msg, size_t msglen, char *warn, size_t warnlen);
+void		 st_key_wipe(struct st_key *);
+
+/* ------------------------------------------------------------ blob format */
+
+#define ST_HDR_LEN			10
+#define ST_BLOB_FLAG_ENCRYPTED		0x0001
+#define ST_BLOB_FLAG_MIGRATION_ENCRYPTED 0x0002
+#define ST_BLOB_FLAG_MIGRATION_DATA	0x0004
+#define ST_BLOB_FLAG_ENCRYPTED_256BIT_KEY 0x0008
+#define ST_BLOB_FLAG_MIGRATION_256BIT_KEY 0x0010
+
+/*
+ * Stored-file form (what backends hold): header + [1] or, with a key,
+ * [2][3][6]. 'key' NULL or len 0 = plaintext. Returns a malloc'ed blob
+ * the caller frees.
+ */
+enum st_err	 st_file_wrap(const uint8_t *plain, size_t len,
+		    const struct st_key *key, uint8_t **out, size_t *outlen);
+/*
+ * Reverse of st_file_wrap, also reading header version 1 and v2 files
+ * without IV. Decrypts iff a key is given. Returns malloc'ed plaintext
+ * (caller frees with secure_free).
+ */
+enum st_err	 st_file_unwrap(const uint8_t *blob, size_t len,
+		    const struct st_key *key, uint8_t **plain, size_t *plainlen,
+		    char *msg, size_t msglen);
+
+/*
+ * State-blob form (CMD_GET_STATEBLOB): inner layer encrypted with
+ * 'filekey' if non-NULL/non-empty (then *encrypted = true), outer layer
+ * encrypted with 'migkey' if non-NULL/non-empty. Caller frees *out.
+ */
+enum st_err	 st_sblob_wrap(const uint8_t *plain, size_t len,
+		    const struct st_key *filekey, const struct st_key *migkey,
+		    uint8_t **out, size_t *outlen, bool *encrypted);
+/*
+ * CMD_SET_STATEBLOB unwrapping (state-storage.md §6.3). 'flag_encrypted'
+ * is the request's PTM_STATE_FLAG_ENCRYPTED. 'name' is used in messages
+ * ("permall", ...). len 0 or a header-only blob gives *plain = NULL,
+ * *plainlen = 0 and ST_OK. Caller frees *plain with secure_free.
+ */
+enum st_err	 st_sblob_unwrap(const uint8_t *blob, size_t len,
+		    bool flag_encrypted, const struct st_key *filekey,
+		    const struct st_key *migkey, const char *name,
+		    uint8_t **plain, size_t *plainlen, char *msg, size_t msglen);
+
+/* Test seam: fixed IV for the next encryptions (NULL = random again). */
+void		 st_crypto_set_test_iv(const uint8_t *iv, size_t len);
+
+/* ---------------------------------------------------------------- backends */
+
+struct st_store;
+
+struct st_store_cfg {
+	bool	tpm2;		/* file names tpm2-00.* instead of tpm-00.* */
+	mode_t	mode;		/* state file mode (default 0640) */
+	bool	mode_set;	/* mode= given explicitly */
+	bool	lock;		/* use the lock (.lock or the linear file) */
+	bool	fsync;		/* fsync file and directory on every store */
+};
+
+/*
+ * Opens a backend for "dir://PATH" or "file://PATH". The directory must
+ * exist. A linear file is created if missing and formatted only if it is
+ * empty; a non-empty file with a bad header is refused (ST_CORRUPT).
+ * 'notice' (may be NULL) receives e.g. "Formatting '<uri>' as new
+ * linear NVRAM store". Removes stale temporary files of a crash.
+ */
+enum st_err	 st_store_open(struct st_store **out, const char *uri,
+		    const struct st_store_cfg *, char *msg, size_t msglen,
+		    char *notice, size_t noticelen);
+void		 st_store_free(struct st_store *);
+/* Take the lock, retrying every 10 ms up to 'retries' times. Idempotent. */
+enum st_err	 st_store_lock(struct st_store *, unsigned retries,
+		    char *msg, size_t msglen);
+void		 st_store_unlock(struct st_store *);
+bool		 st_store_is_locked(const struct st_store *);
+/*
+ * Blob I/O by libtpms name ("permall", "volatilestate", "savestate").
+ * load returns a malloc'ed copy of the stored bytes (header included);
+ * ST_NOENT if absent. save is atomic: a crash leaves old or new.
+ */
+enum st_err	 st_store_load(struct st_store *, const char *name,
+		    uint8_t **buf, size_t *len, char *msg, size_t msglen);
+enum st_err	 st_store_save(struct st_store *, const char *name,
+		    const uint8_t *buf, size_t len, char *msg, size_t msglen);
+enum st_err	 st_store_delete(struct st_store *, const char *name,
+		    bool must_exist, char *msg, size_t msglen);
+/* Size of a stored blob for --print-states; ST_NOENT if absent. */
+enum st_err	 st_store_size(struct st_store *, const char *name,
+		    size_t *len, char *msg, size_t msglen);
+
+/*
+ * Test seam: every file system call of the backends goes through this
+ * table; tests replace entries to fail the Nth write/fsync/rename.
+ */
+struct st_fsops {
+	int	(*open)(const char *, int, mode_t);
+	ssize_t	(*write)(int, const void *, size_t);
+	ssize_t	(*pwrite)(int, const void *, size_t, off_t);
+	int	(*fsync)(int);
+	int	(*close)(int);
+	int	(*rename)(const char *, const char *);
+	int	(*unlink)(const char *);
+	int	(*ftruncate)(int, off_t);
+};
+extern struct st_fsops st_fs;
+
+#endif

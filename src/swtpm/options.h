@@ -1,0 +1,98 @@
+/*
+ * Command line of `swtpm socket|chardev`: parses argv into struct sw_opts
+ * with the reference's option names, defaults, error messages and exit
+ * codes (spec cli.md §1-§4). It opens nothing and starts nothing, except
+ * what parsing itself requires (getpwnam for uid=/gid=).
+ */
+#ifndef SWTPM_OPTIONS_H
+#define SWTPM_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "state.h"
+
+enum sw_iface { SW_IFACE_SOCKET, SW_IFACE_CHARDEV };
+
+enum sw_chan_type { SW_CHAN_NONE, SW_CHAN_TCP, SW_CHAN_UNIXIO };
+
+/* --server or --ctrl. Unset numbers are -1, unset strings NULL. */
+struct sw_chan {
+	enum sw_chan_type type;
+	int		 port;		/* tcp port, -1 unset */
+	char		*bindaddr;	/* NULL = 127.0.0.1 */
+	char		*ifname;
+	int		 fd;		/* listening (or tcp data: connected) fd */
+	int		 clientfd;	/* --ctrl unixio clientfd= */
+	char		*path;		/* unixio path */
+	mode_t		 mode;		/* default 0770 */
+	bool		 mode_set;
+	uid_t		 uid;
+	gid_t		 gid;
+	bool		 uid_set, gid_set;
+	bool		 disconnect;	/* --server only; -p sets it */
+	bool		 terminate;	/* --ctrl only */
+};
+
+enum sw_startup { SW_STARTUP_NONE_GIVEN = 0, SW_STARTUP_CLEAR,
+    SW_STARTUP_STATE, SW_STARTUP_DEACTIVATED, SW_STARTUP_NONE };
+
+struct sw_opts {
+	enum sw_iface	 iface;
+	bool		 tpm2;
+	bool		 daemon;
+	bool		 terminate;	/* -t */
+	int		 data_fd;	/* --fd / -f, -1 unset */
+	char		*chardev;	/* chardev -c PATH */
+	bool		 vtpm_proxy;
+	struct sw_chan	 server;	/* type NONE if no --server/-p */
+	struct sw_chan	 ctrl;		/* type NONE if no --ctrl */
+
+	/* --tpmstate; state_uri NULL if neither dir nor backend-uri */
+	char		*state_uri;	/* "dir://..." or "file://..." */
+	bool		 state_given;	/* --tpmstate given (not TPM_PATH) */
+	struct st_store_cfg state_cfg;	/* lock default depends on URI */
+
+	bool		 key_given, migkey_given;
+	struct st_keyopt key, migkey;
+
+	bool		 loc_reject4, loc_allow_set;
+
+	char		*pid_file;
+	int		 pid_fd;	/* -1 unset */
+
+	char		*log_file;	/* "-" disables logging */
+	int		 log_fd;	/* -1 unset */
+	int		 log_level;	/* default 1 (0 means 1) */
+	char		*log_prefix;	/* NULL = default/none */
+	bool		 log_truncate;
+	bool		 log_given;
+
+	bool		 not_need_init;
+	enum sw_startup	 startup;
+	bool		 disable_auto_shutdown;
+
+	bool		 mig_incoming, mig_release_lock_outgoing;
+
+	char		*runas;
+	char		*chroot_path;
+	int		 seccomp_action; /* 0 none, 1 kill, 2 log */
+
+	bool		 print_capabilities;
+	bool		 print_states;
+	unsigned	 print_info;	/* 0 = not asked */
+};
+
+/*
+ * Parses argv (argv[0] is the program, argv[1] the interface word).
+ * Returns -1 to continue, or an exit status (0 after --help/--version,
+ * 1 after an error; messages already written to stdout/stderr as the
+ * reference does). 'err' is where error messages go (stderr normally).
+ * Options with environment fall-backs read TPM_PORT and TPM_PATH.
+ */
+int	 sw_opts_parse(struct sw_opts *, int argc, char **argv, FILE *out,
+	    FILE *err);
+void	 sw_opts_release(struct sw_opts *);
+
+#endif
