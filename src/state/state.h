@@ -171,6 +171,8 @@ struct st_fsops {
 	int	(*rename)(const char *, const char *);
 	int	(*unlink)(const char *);
 	int	(*ftruncate)(int, off_t);
+	ssize_t	(*pread)(int, void *, size_t, off_t);
+	int	(*fchmod)(int, mode_t);
 };
 extern struct st_fsops st_fs;
 

@@ -1,0 +1,120 @@
+/*
+ * Declarations shared by the files of src/state only: message helper,
+ * blob header, TLV records, the encrypt-then-MAC primitive and the
+ * backend function table. Not for use outside src/state.
+ */
+#ifndef STATE_INTERNAL_H
+#define STATE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bytes.h"
+#include "state.h"
+
+/* Largest stored blob or plaintext we handle (libtpms blobs are < 1 MiB). */
+#define ST_BLOB_MAX	(16u * 1024 * 1024)
+
+/* TLV tags (state-storage.md §5). */
+#define TAG_DATA			1
+#define TAG_ENCRYPTED_DATA		2
+#define TAG_HMAC			3
+#define TAG_MIGRATION_DATA		4
+#define TAG_ENCRYPTED_MIGRATION_DATA	5
+#define TAG_IVEC_ENCRYPTED_DATA		6
+#define TAG_IVEC_ENCRYPTED_MIGRATION_DATA 7
+
+#define ST_TLV_HDR_LEN	6
+#define ST_HMAC_LEN	32
+
+/* Formats one line into msg (may be NULL). */
+void		 st_setmsg(char *msg, size_t msglen, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+/* ------------------------------------------------------------ blob.c */
+
+struct st_hdr {
+	uint8_t		version;
+	uint8_t		min_version;
+	uint16_t	hdrsize;
+	uint16_t	flags;
+	uint32_t	totlen;
+};
+
+/* Validates the 10-byte header in the order of §4. */
+enum st_err	 st_hdr_parse(const uint8_t *blob, size_t len, struct st_hdr *,
+		    char *msg, size_t msglen);
+
+/* ------------------------------------------------------------ tlv.c */
+
+/*
+ * Finds the first record with 'tag' in p[0..len). A record running past
+ * the end stops the scan. Returns false if absent; *val borrows from p.
+ */
+bool		 st_tlv_find(const uint8_t *p, size_t len, uint16_t tag,
+		    const uint8_t **val, size_t *vlen);
+void		 st_tlv_put(struct wr *, uint16_t tag, const uint8_t *v,
+		    size_t n);
+
+/* ------------------------------------------------------------ crypto.c */
+
+/* Bytes st_encrypt_tlv appends for n bytes of plaintext with 'key'. */
+size_t		 st_enc_size(size_t n, const struct st_key *key);
+/* Appends TAG(enc) TAG_HMAC TAG(iv) for p under key (§6.0). */
+enum st_err	 st_encrypt_tlv(const struct st_key *key, const uint8_t *p,
+		    size_t n, uint16_t tag_enc, uint16_t tag_iv, struct wr *);
+/*
+ * Decrypts the TLV stream p (version 2, §6.0 steps 2-5; the key size
+ * check is the caller's). Returns malloc'ed plaintext (secure_free).
+ */
+enum st_err	 st_decrypt_tlv(const struct st_key *key, const uint8_t *p,
+		    size_t n, uint16_t tag_enc, uint16_t tag_iv,
+		    uint8_t **plain, size_t *plainlen, char *msg, size_t msglen);
+/* Header version 1: zero IV, SHA-256(blob) || blob, no HMAC (§8). */
+enum st_err	 st_decrypt_v1(const struct st_key *key, const uint8_t *p,
+		    size_t n, uint8_t **plain, size_t *plainlen, char *msg,
+		    size_t msglen);
+/* Version 1 encryption; only tests need it (to build old blobs). */
+enum st_err	 st_encrypt_v1(const struct st_key *key, const uint8_t *p,
+		    size_t n, uint8_t **out, size_t *outlen);
+
+/* ------------------------------------------------------------ backends */
+
+struct st_backend {
+	const char	*scheme;	/* "dir://" */
+	enum st_err	(*open)(struct st_store *, const char *path,
+			    char *msg, size_t msglen, char *notice,
+			    size_t noticelen);
+	void		(*close)(struct st_store *);
+	/* One lock attempt; ST_LOCKED with errno set if held elsewhere. */
+	enum st_err	(*trylock)(struct st_store *, char *msg,
+			    size_t msglen);
+	void		(*unlock)(struct st_store *);
+	enum st_err	(*load)(struct st_store *, const char *name,
+			    uint8_t **buf, size_t *len, char *msg,
+			    size_t msglen);
+	enum st_err	(*save)(struct st_store *, const char *name,
+			    const uint8_t *buf, size_t len, char *msg,
+			    size_t msglen);
+	enum st_err	(*del)(struct st_store *, const char *name,
+			    bool must_exist, char *msg, size_t msglen);
+	enum st_err	(*size)(struct st_store *, const char *name,
+			    size_t *len, char *msg, size_t msglen);
+};
+
+struct st_store {
+	const struct st_backend	*be;
+	struct st_store_cfg	 cfg;
+	char			*uri;
+	bool			 locked;	/* st_store_lock succeeded */
+	void			*priv;		/* owned by the backend */
+};
+
+extern const struct st_backend st_backend_dir;
+extern const struct st_backend st_backend_file;
+
+/* Index 0..2 of "permall", "volatilestate", "savestate"; -1 otherwise. */
+int		 st_name_index(const char *name);
+
+#endif
