@@ -1,0 +1,205 @@
+/*
+ * Null server: the IPC floor of the benchmark. Takes the swtpm socket
+ * command line (only the unixio --server and --ctrl paths matter) and
+ * answers every TPM command with a canned success response of the size
+ * a real one would have (GetRandom: the requested bytes). No libtpms.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "bytes.h"
+#include "io.h"
+#include "swtpm/tpm_ioctl.h"
+
+#define BUF_MAX		4105
+#define CC_GETRANDOM	0x0000017bu
+
+static volatile sig_atomic_t quit;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	quit = 1;
+}
+
+/* Value of key "path=" in a comma-separated sub-option string. */
+static int
+opt_path(const char *arg, char *out, size_t cap)
+{
+	const char	*p = arg;
+	size_t		 n;
+
+	while (p && *p) {
+		if (strncmp(p, "path=", 5) == 0) {
+			n = strcspn(p + 5, ",");
+			if (n == 0 || n >= cap)
+				return -1;
+			memcpy(out, p + 5, n);
+			out[n] = '\0';
+			return 0;
+		}
+		p = strchr(p, ',');
+		if (p)
+			p++;
+	}
+	return -1;
+}
+
+/* Listen at path; the name appears only once it accepts. */
+static int
+listen_at(const char *path)
+{
+	struct sockaddr_un	sun;
+	char			tmp[sizeof(sun.sun_path)];
+	int			fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -1;
+	memcpy(sun.sun_path, tmp, strlen(tmp) + 1);
+	unlink(tmp);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
+	    listen(fd, 1) != 0 || rename(tmp, path) != 0) {
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+data_reply(int fd, const uint8_t *cmd, size_t len)
+{
+	uint8_t		rsp[BUF_MAX];
+	struct rd	r;
+	struct wr	w;
+	uint32_t	cc;
+	uint16_t	n = 0;
+
+	rd_init(&r, cmd, len);
+	rd_skip(&r, 6);
+	cc = rd_be32(&r);
+	if (cc == CC_GETRANDOM) {
+		n = rd_be16(&r);
+		if (r.bad || n > 64)
+			n = 0;
+	}
+	wr_init(&w, rsp, sizeof(rsp));
+	wr_be16(&w, 0x8001);
+	wr_be32(&w, 10 + (cc == CC_GETRANDOM ? 2u + n : 0u));
+	wr_be32(&w, 0);
+	if (cc == CC_GETRANDOM) {
+		wr_be16(&w, n);
+		memset(wr_reserve(&w, n), 0xa5, n);
+	}
+	(void)write_full(fd, rsp, w.len);
+}
+
+/* Returns 1 to exit the process (CMD_SHUTDOWN). */
+static int
+ctrl_reply(int fd, const uint8_t *req, size_t len)
+{
+	uint8_t		rsp[16];
+	struct rd	r;
+	struct wr	w;
+	uint32_t	code;
+
+	rd_init(&r, req, len);
+	code = rd_be32(&r);
+	wr_init(&w, rsp, sizeof(rsp));
+	wr_be32(&w, PTM_RES_SUCCESS);
+	if (code == CMD_GET_CAPABILITY || code == CMD_GET_CONFIG)
+		wr_be32(&w, 0);
+	else if (code == CMD_GET_STATEBLOB) {
+		wr_be32(&w, 0);
+		wr_be32(&w, 0);
+		wr_be32(&w, 0);
+	}
+	(void)write_full(fd, rsp, w.len);
+	return code == CMD_SHUTDOWN;
+}
+
+int
+main(int argc, char **argv)
+{
+	char		 dpath[108] = "", cpath[108] = "";
+	uint8_t		 buf[BUF_MAX];
+	struct pollfd	 pfd[4];
+	int		 dl = -1, cl = -1, dc = -1, cc = -1, i;
+	ssize_t		 n;
+
+	for (i = 1; i + 1 < argc; i++) {
+		if (strcmp(argv[i], "--server") == 0)
+			opt_path(argv[i + 1], dpath, sizeof(dpath));
+		else if (strcmp(argv[i], "--ctrl") == 0)
+			opt_path(argv[i + 1], cpath, sizeof(cpath));
+	}
+	if (!*dpath) {
+		fprintf(stderr, "bench_null: need --server "
+		    "type=unixio,path=P\n");
+		return 1;
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	if ((dl = listen_at(dpath)) < 0 || (*cpath &&
+	    (cl = listen_at(cpath)) < 0)) {
+		fprintf(stderr, "bench_null: cannot listen: %s\n",
+		    strerror(errno));
+		return 1;
+	}
+	while (!quit) {
+		pfd[0].fd = dc < 0 ? dl : -1;
+		pfd[1].fd = cc < 0 ? cl : -1;
+		pfd[2].fd = dc;
+		pfd[3].fd = cc;
+		for (i = 0; i < 4; i++) {
+			pfd[i].events = POLLIN;
+			pfd[i].revents = 0;
+		}
+		if (poll(pfd, 4, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[0].revents & POLLIN)
+			dc = accept4(dl, NULL, NULL, SOCK_CLOEXEC);
+		if (pfd[1].revents & POLLIN)
+			cc = accept4(cl, NULL, NULL, SOCK_CLOEXEC);
+		if (pfd[3].revents) {
+			n = read(cc, buf, sizeof(buf));
+			if (n <= 0) {
+				close(cc);
+				cc = -1;
+			} else if (ctrl_reply(cc, buf, (size_t)n))
+				break;
+		}
+		if (pfd[2].revents) {
+			n = read(dc, buf, sizeof(buf));
+			if (n <= 0) {
+				close(dc);
+				dc = -1;
+			} else
+				data_reply(dc, buf, (size_t)n);
+		}
+	}
+	unlink(dpath);
+	if (*cpath)
+		unlink(cpath);
+	return 0;
+}
