@@ -55,7 +55,9 @@ struct sw_opts {
 	struct st_store_cfg state_cfg;	/* lock default depends on URI */
 
 	bool		 key_given, migkey_given;
-	struct st_keyopt key, migkey;
+	struct st_keyopt key, migkey;	/* .path points into key_path... */
+	char		*key_path;	/* owned storage behind key.path */
+	char		*migkey_path;	/* owned storage behind migkey.path */
 
 	bool		 loc_reject4, loc_allow_set;
 
@@ -77,7 +79,8 @@ struct sw_opts {
 
 	char		*runas;
 	char		*chroot_path;
-	int		 seccomp_action; /* 0 none, 1 kill, 2 log */
+	int		 seccomp_action; /* 0 none, 1 kill, 2 log; always 0:
+					    built without libseccomp */
 
 	bool		 print_capabilities;
 	bool		 print_states;
@@ -90,6 +93,33 @@ struct sw_opts {
  * 1 after an error; messages already written to stdout/stderr as the
  * reference does). 'err' is where error messages go (stderr normally).
  * Options with environment fall-backs read TPM_PORT and TPM_PATH.
+ *
+ * Everything of spec cli.md §5 steps 1-2, 5 (the --log string only),
+ * 6, 9 (option strings and fd checks only) and 11 is checked here, in
+ * that order, so the first error reported is the reference's: it opens
+ * nothing (no log file, socket, device, key or pid file) and only
+ * fstat()s given descriptors. Main still does: -d, --chroot, --runas,
+ * opening the log, choosing the TPM version, creating sockets (bind
+ * address/ifname/path length errors), opening -c, /dev/vtpmx, keys.
+ * Options the reference ignores in a mode are skipped here as well:
+ * with print_capabilities only --log and the --fd range are checked;
+ * with print_states additionally --ctrl/--server and --tpmstate.
+ *
+ * Resulting semantics (main need not re-derive them):
+ * - server/ctrl: only the winning source is set (fd > clientfd > path
+ *   for unixio --ctrl; fd > port for tcp); server.port is resolved
+ *   (TPM_PORT fallback, -p); -p gives type tcp + disconnect.
+ * - terminate is also set by --fd, --server type=tcp,fd= and chardev.
+ * - data_fd >= 3 when set (also chardev -f); -c leaves data_fd -1 and
+ *   sets chardev (first of -c/-f wins). --fd with --server/-p is an error.
+ * - not_need_init is the effective value: also set by startup-clear/
+ *   state/deactivated and by --vtpm-proxy; --vtpm-proxy without a
+ *   startup-* flag gives SW_STARTUP_CLEAR and sets loc_allow_set.
+ * - state_uri: --tpmstate, else "dir://$TPM_PATH" (state_given false),
+ *   else NULL. state_cfg.lock defaults true except for file:// URIs;
+ *   state_cfg.fsync defaults TRUE (fsync=false turns it off);
+ *   state_cfg.tpm2 = tpm2. `backup` is rejected.
+ * - log_file wins over log_fd (log_fd is -1 then); log_level >= 1.
  */
 int	 sw_opts_parse(struct sw_opts *, int argc, char **argv, FILE *out,
 	    FILE *err);
