@@ -30,38 +30,38 @@ enum {
 };
 
 #define COMMON_LONGOPTS \
-	{ "daemon",		no_argument,		NULL, 'd' }, \
-	{ "help",		no_argument,		NULL, 'h' }, \
-	{ "fd",			required_argument,	NULL, 'f' }, \
-	{ "runas",		required_argument,	NULL, 'r' }, \
-	{ "chroot",		required_argument,	NULL, 'R' }, \
-	{ "ctrl",		required_argument,	NULL, OPT_CTRL }, \
-	{ "tpmstate",		required_argument,	NULL, OPT_TPMSTATE }, \
-	{ "tpm2",		no_argument,		NULL, OPT_TPM2 }, \
-	{ "key",		required_argument,	NULL, OPT_KEY }, \
-	{ "migration-key",	required_argument,	NULL, OPT_MIGKEY }, \
-	{ "locality",		required_argument,	NULL, OPT_LOCALITY }, \
-	{ "pid",		required_argument,	NULL, OPT_PID }, \
-	{ "log",		required_argument,	NULL, OPT_LOG }, \
-	{ "flags",		required_argument,	NULL, OPT_FLAGS }, \
-	{ "migration",		required_argument,	NULL, OPT_MIGRATION }, \
-	{ "seccomp",		required_argument,	NULL, OPT_SECCOMP }, \
-	{ "print-capabilities",	no_argument,		NULL, OPT_PRINT_CAPS }, \
-	{ "print-states",	no_argument,		NULL, OPT_PRINT_STATES }, \
-	{ "print-info",		required_argument,	NULL, OPT_PRINT_INFO }
+	{ "daemon", no_argument, NULL, 'd' }, \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "fd", required_argument, NULL, 'f' }, \
+	{ "runas", required_argument, NULL, 'r' }, \
+	{ "chroot", required_argument, NULL, 'R' }, \
+	{ "ctrl", required_argument, NULL, OPT_CTRL }, \
+	{ "tpmstate", required_argument, NULL, OPT_TPMSTATE }, \
+	{ "tpm2", no_argument, NULL, OPT_TPM2 }, \
+	{ "key", required_argument, NULL, OPT_KEY }, \
+	{ "migration-key", required_argument, NULL, OPT_MIGKEY }, \
+	{ "locality", required_argument, NULL, OPT_LOCALITY }, \
+	{ "pid", required_argument, NULL, OPT_PID }, \
+	{ "log", required_argument, NULL, OPT_LOG }, \
+	{ "flags", required_argument, NULL, OPT_FLAGS }, \
+	{ "migration", required_argument, NULL, OPT_MIGRATION }, \
+	{ "seccomp", required_argument, NULL, OPT_SECCOMP }, \
+	{ "print-capabilities", no_argument, NULL, OPT_PRINT_CAPS }, \
+	{ "print-states", no_argument, NULL, OPT_PRINT_STATES }, \
+	{ "print-info", required_argument, NULL, OPT_PRINT_INFO }
 
 static const struct option socket_longopts[] = {
 	COMMON_LONGOPTS,
-	{ "port",		required_argument,	NULL, 'p' },
-	{ "terminate",		no_argument,		NULL, 't' },
-	{ "server",		required_argument,	NULL, OPT_SERVER },
+	{ "port", required_argument, NULL, 'p' },
+	{ "terminate", no_argument, NULL, 't' },
+	{ "server", required_argument, NULL, OPT_SERVER },
 	{ NULL, 0, NULL, 0 }
 };
 
 static const struct option chardev_longopts[] = {
 	COMMON_LONGOPTS,
-	{ "chardev",		required_argument,	NULL, 'c' },
-	{ "vtpm-proxy",		no_argument,		NULL, OPT_VTPM_PROXY },
+	{ "chardev", required_argument, NULL, 'c' },
+	{ "vtpm-proxy", no_argument, NULL, OPT_VTPM_PROXY },
 	{ NULL, 0, NULL, 0 }
 };
 

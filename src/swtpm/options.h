@@ -55,9 +55,9 @@ struct sw_opts {
 	struct st_store_cfg state_cfg;	/* lock default depends on URI */
 
 	bool		 key_given, migkey_given;
-	struct st_keyopt key, migkey;	/* .path points into key_path... */
-	char		*key_path;	/* owned storage behind key.path */
-	char		*migkey_path;	/* owned storage behind migkey.path */
+	struct st_keyopt key, migkey;	/* .path = key_path/migkey_path */
+	char		*key_path;	/* owned; behind key.path */
+	char		*migkey_path;	/* owned; behind migkey.path */
 
 	bool		 loc_reject4, loc_allow_set;
 

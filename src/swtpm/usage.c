@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "usage.h"
@@ -101,53 +102,43 @@ static const char usage_common[] =
 "                   exit\n"
 "-h|--help        : print this help and exit\n";
 
+static const char usage_socket[] =
+"-p|--port <port> : serve TPM commands on this TCP port, one command per\n"
+"                   connection\n"
+"-f|--fd <fd>     : read TPM commands from this already connected\n"
+"                   descriptor; implies --terminate\n"
+"-t|--terminate   : exit when the data connection is lost\n"
+"-d|--daemon      : run in the background\n"
+"--server [type=tcp][,port=<port>[,bindaddr=<address>[,ifname=<ifname>]]]"
+"[,fd=<fd>][,disconnect]\n"
+"                 : serve TPM commands on a TCP port (default from\n"
+"                   TPM_PORT, bound to 127.0.0.1), or on the connected\n"
+"                   socket fd; disconnect: close the connection after\n"
+"                   every response\n"
+"--server type=unixio[,path=<path>][,fd=<fd>][,mode=0...][,uid=<uid>]"
+"[,gid=<gid>][,disconnect]\n"
+"                 : serve TPM commands on a UnixIO socket created at\n"
+"                   path, or on the listening socket fd; mode (default\n"
+"                   0770), uid and gid as for --ctrl\n";
+
+static const char usage_chardev[] =
+"-c|--chardev <device>\n"
+"                 : read TPM commands from this character device\n"
+"-f|--fd <fd>     : read TPM commands from this already open device\n"
+"                   descriptor\n"
+"--vtpm-proxy     : create a Linux vTPM proxy device and read TPM\n"
+"                   commands from it; implies startup-clear and\n"
+"                   allow-set-locality\n"
+"-d|--daemon      : run in the background\n";
+
 void
 sw_usage_iface(FILE *f, const char *prgname, enum sw_iface iface)
 {
-	if (iface == SW_IFACE_SOCKET) {
-		fprintf(f,
-		    "Usage: %s socket [options]\n"
-		    "\n"
-		    "Options:\n"
-		    "\n"
-		    "-p|--port <port> : serve TPM commands on this TCP port,\n"
-		    "                   one command per connection\n"
-		    "-f|--fd <fd>     : read TPM commands from this already\n"
-		    "                   connected descriptor; implies "
-		    "--terminate\n"
-		    "-t|--terminate   : exit when the data connection is lost\n"
-		    "-d|--daemon      : run in the background\n"
-		    "--server [type=tcp][,port=<port>[,bindaddr=<address>"
-		    "[,ifname=<ifname>]]][,fd=<fd>][,disconnect]\n"
-		    "                 : serve TPM commands on a TCP port (default\n"
-		    "                   from TPM_PORT, bound to 127.0.0.1), or\n"
-		    "                   on the connected socket fd;\n"
-		    "                   disconnect: close the connection after\n"
-		    "                   every response\n"
-		    "--server type=unixio[,path=<path>][,fd=<fd>][,mode=0...]"
-		    "[,uid=<uid>][,gid=<gid>][,disconnect]\n"
-		    "                 : serve TPM commands on a UnixIO socket\n"
-		    "                   created at path, or on the listening\n"
-		    "                   socket fd; mode (default 0770), uid and\n"
-		    "                   gid as for --ctrl\n",
-		    prgname);
-	} else {
-		fprintf(f,
-		    "Usage: %s chardev [options]\n"
-		    "\n"
-		    "Options:\n"
-		    "\n"
-		    "-c|--chardev <device>\n"
-		    "                 : read TPM commands from this character "
-		    "device\n"
-		    "-f|--fd <fd>     : read TPM commands from this already open\n"
-		    "                   device descriptor\n"
-		    "--vtpm-proxy     : create a Linux vTPM proxy device and read\n"
-		    "                   TPM commands from it; implies\n"
-		    "                   startup-clear and allow-set-locality\n"
-		    "-d|--daemon      : run in the background\n",
-		    prgname);
-	}
+	bool sock = iface == SW_IFACE_SOCKET;
+
+	fprintf(f, "Usage: %s %s [options]\n\nOptions:\n\n", prgname,
+	    sock ? "socket" : "chardev");
+	fputs(sock ? usage_socket : usage_chardev, f);
 	fputs(usage_common, f);
 	fputs("\n", f);
 }
