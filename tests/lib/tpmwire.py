@@ -245,18 +245,23 @@ class Runner:
             return
         target = int(fdarg)
         a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        bfd = b.fileno()
-
-        def setup():
-            # runs in the child between fork and exec
-            if bfd != target:
-                os.dup2(bfd, target)
-                os.close(bfd)
-            os.set_inheritable(target, True)
-
-        # the child sees only 0,1,2 and `target`
-        self.child = subprocess.Popen(argv, close_fds=True, pass_fds=(bfd,),
-                                      preexec_fn=setup)
+        # place the child's end at `target` here (saving whatever is
+        # there), let the child inherit exactly that fd, then restore
+        saved = None
+        try:
+            saved = os.dup(target)
+        except OSError:
+            pass
+        os.dup2(b.fileno(), target)
+        try:
+            self.child = subprocess.Popen(argv, close_fds=True,
+                                          pass_fds=(target,))
+        finally:
+            if saved is not None:
+                os.dup2(saved, target)
+                os.close(saved)
+            else:
+                os.close(target)
         b.close()
         self.peers[name] = Peer(a.fileno(), a)
 
