@@ -79,21 +79,24 @@ build(enum wl w, unsigned i, uint8_t *cmd, size_t cap)
 	}
 }
 
-/* A timed loop of one TPM command workload. Returns ops done or -1. */
+/*
+ * Iterations [first, first + n) of a TPM command workload; the first
+ * warm of them are not recorded. Returns the commands sent, or -1.
+ */
 static long
-loop_tpm(struct inst *in, enum wl w, unsigned iters, struct samples *s)
+loop_tpm(struct inst *in, enum wl w, unsigned first, unsigned n,
+    unsigned warm, struct samples *s)
 {
 	uint8_t		cmd[TC_MAX_CMD], fl[16];
-	unsigned	i, warm = iters / 10 + 1;
+	unsigned	i;
 	uint64_t	t0, dt;
-	size_t		n;
+	size_t		len;
 	uint32_t	rc;
 
-	samples_reset(s);
-	for (i = 0; i < warm + iters; i++) {
-		n = build(w, i, cmd, sizeof(cmd));
+	for (i = 0; i < warm + n; i++) {
+		len = build(w, first + i, cmd, sizeof(cmd));
 		t0 = now_ns();
-		rc = tpm_do(in->dfd, cmd, n);
+		rc = tpm_do(in->dfd, cmd, len);
 		dt = now_ns() - t0;
 		if (rc != 0) {
 			fprintf(stderr, "swtpm_bench: %s: response code "
@@ -101,31 +104,44 @@ loop_tpm(struct inst *in, enum wl w, unsigned iters, struct samples *s)
 			return -1;
 		}
 		if (w == WL_PRIMARY) {
-			n = tc_flush(fl, sizeof(fl), tc_out_handle(rsp,
+			len = tc_flush(fl, sizeof(fl), tc_out_handle(rsp,
 			    sizeof(rsp)));
-			if (tpm_do(in->dfd, fl, n) != 0)
+			if (tpm_do(in->dfd, fl, len) != 0)
 				return -1;
 		}
 		if (i >= warm)
 			samples_add(s, dt);
 	}
-	return (long)(warm + iters) * (w == WL_PRIMARY ? 2 : 1);
+	return (long)(warm + n) * (w == WL_PRIMARY ? 2 : 1);
 }
 
+/* One side of the comparison (server A or B) within a round. */
+struct side {
+	int		 who;
+	const char	*bin;
+	struct inst	 in;
+	struct samples	 s;
+	struct blobbuf	 perm, vol;
+	char		 stdir[PATH_MAX];	/* start-up state dir */
+	int		 fd0;
+};
+
 static int
-migrate_once(struct inst *in, struct blobbuf *perm, struct blobbuf *vol)
+migrate_once(struct side *sd)
 {
 	uint8_t		flags[4] = { 0, 0, 0, PTM_INIT_FLAG_DELETE_VOLATILE };
 	uint32_t	r1 = 1, r2 = 1, r3 = 1, r4 = 1, r5 = 1, r6 = 1;
+	int		fd = sd->in.cfd;
 
-	if (ctrl_get_blob(in->cfd, PTM_BLOB_TYPE_PERMANENT, perm, &r1) ||
-	    ctrl_get_blob(in->cfd, PTM_BLOB_TYPE_VOLATILE, vol, &r2) ||
-	    ctrl_simple(in->cfd, CMD_STOP, NULL, 0, &r3) ||
-	    ctrl_set_blob(in->cfd, PTM_BLOB_TYPE_PERMANENT, perm, &r4) ||
-	    ctrl_set_blob(in->cfd, PTM_BLOB_TYPE_VOLATILE, vol, &r5) ||
-	    ctrl_simple(in->cfd, CMD_INIT, flags, sizeof(flags), &r6))
+	if (ctrl_get_blob(fd, PTM_BLOB_TYPE_PERMANENT, &sd->perm, &r1) ||
+	    ctrl_get_blob(fd, PTM_BLOB_TYPE_VOLATILE, &sd->vol, &r2) ||
+	    ctrl_simple(fd, CMD_STOP, NULL, 0, &r3) ||
+	    ctrl_set_blob(fd, PTM_BLOB_TYPE_PERMANENT, &sd->perm, &r4) ||
+	    ctrl_set_blob(fd, PTM_BLOB_TYPE_VOLATILE, &sd->vol, &r5) ||
+	    ctrl_simple(fd, CMD_INIT, flags, sizeof(flags), &r6))
 		return -1;
-	if (r1 | r2 | r3 | r4 | r5 | r6 || perm->len == 0 || vol->len == 0) {
+	if (r1 | r2 | r3 | r4 | r5 | r6 || sd->perm.len == 0 ||
+	    sd->vol.len == 0) {
 		fprintf(stderr, "swtpm_bench: migration results %x %x %x %x "
 		    "%x %x\n", r1, r2, r3, r4, r5, r6);
 		return -1;
@@ -134,31 +150,24 @@ migrate_once(struct inst *in, struct blobbuf *perm, struct blobbuf *vol)
 }
 
 static long
-loop_migration(struct inst *in, unsigned iters, struct samples *s)
+loop_migration(struct side *sd, unsigned n, unsigned warm)
 {
-	struct blobbuf	perm = { NULL, 0, 0 }, vol = { NULL, 0, 0 };
-	unsigned	i, warm = iters / 10 + 1;
+	unsigned	i;
 	uint8_t		cmd[16];
 	uint64_t	t0, dt;
-	long		rc = -1;
 
-	samples_reset(s);
-	for (i = 0; i < warm + iters; i++) {
+	for (i = 0; i < warm + n; i++) {
 		t0 = now_ns();
-		if (migrate_once(in, &perm, &vol) != 0)
-			goto out;
+		if (migrate_once(sd) != 0)
+			return -1;
 		dt = now_ns() - t0;
 		if (i >= warm)
-			samples_add(s, dt);
+			samples_add(&sd->s, dt);
 	}
 	/* The TPM must have resumed from the volatile state. */
-	if (tpm_do(in->dfd, cmd, tc_getrandom(cmd, sizeof(cmd), 32)) != 0)
-		goto out;
-	rc = (long)(warm + iters) * 6;
-out:
-	blobbuf_release(&perm);
-	blobbuf_release(&vol);
-	return rc;
+	if (tpm_do(sd->in.dfd, cmd, tc_getrandom(cmd, sizeof(cmd), 32)) != 0)
+		return -1;
+	return (long)(warm + n) * 6 + 1;
 }
 
 static void
@@ -203,65 +212,21 @@ track_pss(struct inst *in, struct memrow *m)
 		m->pss_peak = ms.pss_kb;
 }
 
-/* An NV write workload in its own instance (durability mode opt). */
-static int
-round_nv(const struct config *cfg, struct results *res, int who,
-    unsigned r, enum wl w, const char *opt, struct samples *s)
-{
-	struct memrow	*m = &res->mem[who][r];
-	struct inst	 in;
-	char		 dir[PATH_MAX];
-	uint8_t		 cmd[64];
-	uint32_t	 rc;
-	long		 ops;
-	int		 fd0;
-
-	if (mkdirf(dir, sizeof(dir), cfg->base, r, who_names[who],
-	    wl_names[w]) || start_inst(&in, cfg->bin[who], dir, opt,
-	    FLAGS_STARTED, false))
-		return -1;
-	rc = tpm_do(in.dfd, cmd, tc_nv_define(cmd, sizeof(cmd), TC_NV_INDEX,
-	    TC_NV_SIZE));
-	fd0 = proc_fds(in.pid);
-	if ((rc != 0 && rc != TC_RC_NV_DEFINED) ||
-	    (ops = loop_tpm(&in, w, cfg->nv, s)) < 0) {
-		inst_stop(&in);
-		return -1;
-	}
-	m->fd_growth += proc_fds(in.pid) - fd0;
-	m->ops += (unsigned long)ops;
-	track_pss(&in, m);
-	put(res, w, who, r, s);
-	inst_stop(&in);
-	return 0;
-}
-
-/* Exec of the server to the first answered TPM2_Startup. */
-static int
-round_startup(const struct config *cfg, struct results *res, int who,
-    unsigned r, struct samples *s)
+/* Exec of the server to the first answered TPM2_Startup, n times. */
+static long
+loop_startup(const struct config *cfg, struct side *sd, unsigned n,
+    unsigned warm)
 {
 	struct inst	in;
-	char		dir[PATH_MAX];
-	uint8_t		cmd[16], gr[16];
+	uint8_t		cmd[16];
 	unsigned	i;
 	uint64_t	t0, dt;
 	uint32_t	rc;
 
-	if (mkdirf(dir, sizeof(dir), cfg->base, r, who_names[who],
-	    "startup") || start_inst(&in, cfg->bin[who], dir,
-	    cfg->main_opt[who], FLAGS_STARTED, false))
-		return -1;
-	/* The first instance manufactured the state; later ones load it. */
-	rc = tpm_do(in.dfd, gr, tc_getrandom(gr, sizeof(gr), 8));
-	inst_stop(&in);
-	if (rc != 0)
-		return -1;
-	samples_reset(s);
-	for (i = 0; i < cfg->start + 1; i++) {
+	for (i = 0; i < warm + n; i++) {
 		t0 = now_ns();
-		if (inst_spawn(&in, cfg->bin[who], dir, cfg->main_opt[who],
-		    "not-need-init", false) != 0 ||
+		if (inst_spawn(&in, sd->bin, sd->stdir,
+		    cfg->main_opt[sd->who], "not-need-init", false) != 0 ||
 		    inst_connect(&in, false, 20, 20000) != 0) {
 			inst_stop(&in);
 			return -1;
@@ -273,16 +238,28 @@ round_startup(const struct config *cfg, struct results *res, int who,
 			fprintf(stderr, "swtpm_bench: startup: 0x%x\n", rc);
 			return -1;
 		}
-		if (i > 0)
-			samples_add(s, dt);
+		if (i >= warm)
+			samples_add(&sd->s, dt);
 	}
-	put(res, WL_STARTUP, who, r, s);
-	return 0;
+	return (long)(warm + n);
 }
 
-static const enum wl main_wls[] = {
-	WL_GETRANDOM, WL_PCR, WL_HASH, WL_PRIMARY, WL_MIGRATION,
-};
+/* A state directory whose TPM was manufactured by a first run. */
+static int
+prepare_startup(const struct config *cfg, struct side *sd, unsigned r)
+{
+	struct inst	in;
+	uint8_t		cmd[16];
+	uint32_t	rc;
+
+	if (mkdirf(sd->stdir, sizeof(sd->stdir), cfg->base, r,
+	    who_names[sd->who], "startup") || start_inst(&in, sd->bin,
+	    sd->stdir, cfg->main_opt[sd->who], FLAGS_STARTED, false))
+		return -1;
+	rc = tpm_do(in.dfd, cmd, tc_getrandom(cmd, sizeof(cmd), 8));
+	inst_stop(&in);
+	return rc == 0 ? 0 : -1;
+}
 
 static unsigned
 iters_of(const struct config *cfg, enum wl w)
@@ -302,83 +279,188 @@ iters_of(const struct config *cfg, enum wl w)
 	}
 }
 
-/* Everything for server A or B in round r. */
+#define CHUNKS	10
+
+/*
+ * Workload w on every side, alternating in chunks (A, B, B, A, ...) so
+ * that both see the same machine conditions. Start-up alternates per
+ * iteration.
+ */
 static int
-round_server(const struct config *cfg, struct results *res, int who,
-    unsigned r, struct samples *s)
+interleave(const struct config *cfg, struct results *res, struct side *sd,
+    unsigned nsd, enum wl w, unsigned r)
 {
-	struct memrow	*m = &res->mem[who][r];
-	struct memstat	 ms;
-	struct inst	 in;
-	char		 dir[PATH_MAX];
-	uint8_t		 cmd[16];
-	size_t		 i;
-	long		 ops;
+	unsigned	iters = iters_of(cfg, w), warm = iters / 10 + 1;
+	unsigned	nch, k, j, per, first = 0;
+	struct side	*x;
+	long		ops;
+	int		fd;
 
-	memset(m, 0, sizeof(*m));
-	if (mkdirf(dir, sizeof(dir), cfg->base, r, who_names[who], "main") ||
-	    start_inst(&in, cfg->bin[who], dir, cfg->main_opt[who],
-	    FLAGS_STARTED, true))
-		return -1;
-	if (tpm_do(in.dfd, cmd, tc_getrandom(cmd, sizeof(cmd), 32)) != 0 ||
-	    proc_mem(in.pid, &ms) != 0)
-		goto fail;
-	m->rss_idle = ms.rss_kb;
-	m->pss_idle = m->pss_peak = ms.pss_kb;
-	m->fd_before = proc_fds(in.pid);
-	for (i = 0; i < sizeof(main_wls) / sizeof(main_wls[0]); i++) {
-		enum wl	w = main_wls[i];
-
-		ops = w == WL_MIGRATION ? loop_migration(&in, cfg->heavy, s) :
-		    loop_tpm(&in, w, iters_of(cfg, w), s);
-		if (ops < 0) {
-			fprintf(stderr, "swtpm_bench: %s failed on %s\n",
-			    wl_names[w], cfg->bin[who]);
-			goto fail;
+	nch = w == WL_STARTUP ? iters : iters < CHUNKS ? 1 : CHUNKS;
+	for (j = 0; j < nsd; j++)
+		samples_reset(&sd[j].s);
+	for (k = 0; k < nch; k++) {
+		per = (unsigned)((unsigned long)iters * (k + 1) / nch -
+		    (unsigned long)iters * k / nch);
+		for (j = 0; j < nsd; j++) {
+			x = &sd[(j + k + r) % nsd];
+			fd = w == WL_STARTUP ? 0 : proc_fds(x->in.pid);
+			if (w == WL_STARTUP)
+				ops = loop_startup(cfg, x, per, k ? 0 : 1);
+			else if (w == WL_MIGRATION)
+				ops = loop_migration(x, per, k ? 0 : warm);
+			else
+				ops = loop_tpm(&x->in, w, first, per,
+				    k ? 0 : warm, &x->s);
+			if (ops < 0) {
+				warnx_("%s failed on '%s'", wl_names[w],
+				    x->bin);
+				return -1;
+			}
+			if (x->who > WHO_B)
+				continue;
+			res->mem[x->who][r].ops += (unsigned long)ops;
+			if (w != WL_STARTUP)
+				res->mem[x->who][r].fd_wl[w] +=
+				    proc_fds(x->in.pid) - fd;
 		}
-		m->ops += (unsigned long)ops;
-		put(res, w, who, r, s);
-		track_pss(&in, m);
+		first += per + (k ? 0 : warm);
 	}
-	m->fd_after = proc_fds(in.pid);
-	m->fd_growth += m->fd_after - m->fd_before;
-	if (proc_mem(in.pid, &ms) == 0)
-		m->rss_peak = ms.hwm_kb;
-	m->have = true;
-	inst_stop(&in);
-	if (round_nv(cfg, res, who, r, WL_NV, cfg->nofsync_opt[who], s))
-		return -1;
-	if (cfg->durable_opt[who] && round_nv(cfg, res, who, r,
-	    WL_NV_DURABLE, cfg->durable_opt[who], s))
-		return -1;
-	return round_startup(cfg, res, who, r, s);
-fail:
-	inst_stop(&in);
-	return -1;
+	for (j = 0; j < nsd; j++)
+		put(res, w, sd[j].who, r, &sd[j].s);
+	return 0;
 }
 
-/* The null server: IPC cost of the small commands. */
-static int
-round_null(const struct config *cfg, struct results *res, unsigned r,
-    struct samples *s)
+static void
+stop_sides(struct side *sd, unsigned nsd)
 {
-	static const enum wl wls[] = { WL_GETRANDOM, WL_PCR, WL_HASH, WL_NV };
-	struct inst	in;
-	char		dir[PATH_MAX];
-	size_t		i;
+	unsigned	j;
 
-	if (mkdirf(dir, sizeof(dir), cfg->base, r, "null", "main") ||
-	    start_inst(&in, cfg->null_bin, dir, "", FLAGS_STARTED, false))
-		return -1;
-	for (i = 0; i < sizeof(wls) / sizeof(wls[0]); i++) {
-		if (loop_tpm(&in, wls[i], iters_of(cfg, wls[i]), s) < 0) {
-			inst_stop(&in);
-			return -1;
-		}
-		put(res, wls[i], WHO_NULL, r, s);
+	for (j = 0; j < nsd; j++)
+		inst_signal(&sd[j].in);
+	for (j = 0; j < nsd; j++)
+		inst_reap(&sd[j].in, 5000);
+}
+
+/* An NV write workload in its own instances (durability mode per side). */
+static int
+round_nv(const struct config *cfg, struct results *res, struct side *all,
+    unsigned nall, enum wl w, unsigned r)
+{
+	struct side	*sd[2], tmp[2];
+	char		 dir[PATH_MAX];
+	uint8_t		 cmd[64];
+	const char	*opt;
+	unsigned	 j, n = 0;
+	uint32_t	 rc;
+	int		 ret = -1;
+
+	for (j = 0; j < nall; j++) {
+		opt = w == WL_NV ? cfg->nofsync_opt[all[j].who] :
+		    cfg->durable_opt[all[j].who];
+		if (opt == NULL)
+			continue;
+		sd[n] = &all[j];
+		if (mkdirf(dir, sizeof(dir), cfg->base, r,
+		    who_names[all[j].who], wl_names[w]) ||
+		    start_inst(&all[j].in, all[j].bin, dir, opt,
+		    FLAGS_STARTED, false))
+			goto out;
+		n++;
+		rc = tpm_do(all[j].in.dfd, cmd, tc_nv_define(cmd,
+		    sizeof(cmd), TC_NV_INDEX, TC_NV_SIZE));
+		if (rc != 0 && rc != TC_RC_NV_DEFINED)
+			goto out;
 	}
-	inst_stop(&in);
-	return 0;
+	if (n == 0)
+		return 0;
+	/* interleave() wants contiguous sides: run on copies. */
+	for (j = 0; j < n; j++)
+		tmp[j] = *sd[j];
+	ret = interleave(cfg, res, tmp, n, w, r);
+	for (j = 0; j < n; j++) {
+		sd[j]->s = tmp[j].s;
+		sd[j]->in = tmp[j].in;
+		track_pss(&sd[j]->in, &res->mem[sd[j]->who][r]);
+	}
+out:
+	for (j = 0; j < n; j++)
+		inst_signal(&sd[j]->in);
+	for (j = 0; j < n; j++)
+		inst_reap(&sd[j]->in, 5000);
+	return ret;
+}
+
+static const enum wl main_wls[] = {
+	WL_GETRANDOM, WL_PCR, WL_HASH, WL_PRIMARY, WL_MIGRATION,
+};
+
+static bool
+is_small(enum wl w)
+{
+	return w == WL_GETRANDOM || w == WL_PCR || w == WL_HASH;
+}
+
+/*
+ * Servers A and B in round r, interleaved workload by workload; the null
+ * server sd[nsd] joins the small commands (its IPC floor).
+ */
+static int
+round_servers(const struct config *cfg, struct results *res,
+    struct side *sd, unsigned nsd, unsigned r)
+{
+	struct memstat	 ms;
+	struct memrow	*m;
+	char		 dir[PATH_MAX];
+	uint8_t		 cmd[16];
+	unsigned	 j, i;
+
+	for (j = 0; j <= nsd; j++)
+		inst_init(&sd[j].in);
+	for (j = 0; j < nsd; j++) {
+		m = &res->mem[sd[j].who][r];
+		memset(m, 0, sizeof(*m));
+		if (mkdirf(dir, sizeof(dir), cfg->base, r,
+		    who_names[sd[j].who], "main") || start_inst(&sd[j].in,
+		    sd[j].bin, dir, cfg->main_opt[sd[j].who], FLAGS_STARTED,
+		    true))
+			goto fail;
+		if (tpm_do(sd[j].in.dfd, cmd, tc_getrandom(cmd, sizeof(cmd),
+		    32)) != 0 || proc_mem(sd[j].in.pid, &ms) != 0)
+			goto fail;
+		m->rss_idle = ms.rss_kb;
+		m->pss_idle = m->pss_peak = ms.pss_kb;
+		m->fd_before = proc_fds(sd[j].in.pid);
+	}
+	if (mkdirf(dir, sizeof(dir), cfg->base, r, "null", "main") ||
+	    start_inst(&sd[nsd].in, sd[nsd].bin, dir, "", FLAGS_STARTED,
+	    false))
+		goto fail;
+	for (i = 0; i < sizeof(main_wls) / sizeof(main_wls[0]); i++) {
+		if (interleave(cfg, res, sd, nsd + is_small(main_wls[i]),
+		    main_wls[i], r) != 0)
+			goto fail;
+		for (j = 0; j < nsd; j++)
+			track_pss(&sd[j].in, &res->mem[sd[j].who][r]);
+	}
+	for (j = 0; j < nsd; j++) {
+		m = &res->mem[sd[j].who][r];
+		m->fd_after = proc_fds(sd[j].in.pid);
+		if (proc_mem(sd[j].in.pid, &ms) == 0)
+			m->rss_peak = ms.hwm_kb;
+		m->have = true;
+	}
+	stop_sides(sd, nsd + 1);
+	if (round_nv(cfg, res, sd, nsd, WL_NV, r) != 0 ||
+	    round_nv(cfg, res, sd, nsd, WL_NV_DURABLE, r) != 0)
+		return -1;
+	for (j = 0; j < nsd; j++)
+		if (prepare_startup(cfg, &sd[j], r) != 0)
+			return -1;
+	return interleave(cfg, res, sd, nsd, WL_STARTUP, r);
+fail:
+	stop_sides(sd, nsd + 1);
+	return -1;
 }
 
 /* The in-process floor, run as a child; parses its result lines. */
@@ -428,7 +510,7 @@ run_density(const struct config *cfg, struct results *res, int who)
 	char		 dir[PATH_MAX], tdir[PATH_MAX];
 	uint8_t		 cmd[16];
 	unsigned	 n = cfg->density, i, ready = 0;
-	uint64_t	 t0, end;
+	uint64_t	 t0, t1, end;
 	ssize_t		 k;
 	int		 rc = -1, t;
 
@@ -471,14 +553,11 @@ run_density(const struct config *cfg, struct results *res, int who)
 	if (ready < n)
 		goto out;
 	d->ready_s = (double)(now_ns() - t0) / 1e9;
-	for (i = 0; i < n; i++) {
-		if (proc_mem(in[i].pid, &ms) != 0)
-			goto out;
-		d->pss_kb += (double)ms.pss_kb / n;
-		d->rss_kb += (double)ms.rss_kb / n;
-	}
+	for (i = 0; i < n; i++)
+		if (proc_mem(in[i].pid, &ms) == 0)
+			d->pss_early_kb += (double)ms.pss_kb / n;
 	tc_getrandom(cmd, sizeof(cmd), 32);
-	t0 = now_ns();
+	t1 = now_ns();
 	for (i = 0; i < n; i++)
 		if (tpm_send(in[i].dfd, cmd, 12) != 0)
 			goto out;
@@ -487,10 +566,15 @@ run_density(const struct config *cfg, struct results *res, int who)
 		if (k < 0 || tc_rc(rsp, (size_t)k) != 0)
 			goto out;
 	}
-	d->answer_ms = (double)(now_ns() - t0) / 1e6;
-	for (i = 0; i < n; i++)
-		if (proc_mem(in[i].pid, &ms) == 0)
-			d->pss_after_kb += (double)ms.pss_kb / n;
+	d->answer_ms = (double)(now_ns() - t1) / 1e6;
+	d->total_s = (double)(now_ns() - t0) / 1e9;
+	/* Idle footprint: every instance has initialised and answered. */
+	for (i = 0; i < n; i++) {
+		if (proc_mem(in[i].pid, &ms) != 0)
+			goto out;
+		d->pss_kb += (double)ms.pss_kb / n;
+		d->rss_kb += (double)ms.rss_kb / n;
+	}
 	d->n = n;
 	d->have = true;
 	rc = 0;
@@ -662,10 +746,12 @@ main(int argc, char **argv)
 {
 	static struct results	 res;
 	struct config		 cfg;
+	static struct side	 sd[3];
 	struct samples		 s;
 	char			 base[PATH_MAX];
 	const char		*tmp = getenv("TMPDIR");
-	unsigned		 r;
+	size_t			 cap;
+	unsigned		 r, nsd = 0;
 	int			 who, rc = 0;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -681,19 +767,30 @@ main(int argc, char **argv)
 		return 1;
 	}
 	cfg.base = base;
-	if (samples_init(&s, cfg.small > cfg.nv ? cfg.small + cfg.heavy +
-	    cfg.start : cfg.nv + cfg.heavy + cfg.start) != 0)
+	cap = (size_t)cfg.small + cfg.nv + cfg.heavy + cfg.start;
+	if (samples_init(&s, cap) != 0)
+		return 1;
+	for (who = WHO_A; who <= WHO_B; who++) {
+		if (!cfg.bin[who])
+			continue;
+		sd[nsd].who = who;
+		sd[nsd].bin = cfg.bin[who];
+		if (samples_init(&sd[nsd++].s, cap) != 0)
+			return 1;
+	}
+	for (who = 0; who < 3; who++)
+		inst_init(&sd[who].in);
+	/* The null server rides along as the last side. */
+	sd[nsd].who = WHO_NULL;
+	sd[nsd].bin = cfg.null_bin;
+	if (samples_init(&sd[nsd].s, cap) != 0)
 		return 1;
 	describe(&res, &cfg);
 	res.rounds = cfg.rounds;
 	fprintf(stderr, "swtpm_bench: %u rounds in %s, pinned to CPU %d\n",
 	    cfg.rounds, base, cfg.cpu);
 	for (r = 0; r < cfg.rounds && rc == 0; r++) {
-		for (who = WHO_A; who <= WHO_B && rc == 0; who++)
-			if (cfg.bin[who])
-				rc = round_server(&cfg, &res, who, r, &s);
-		if (rc == 0)
-			rc = round_null(&cfg, &res, r, &s);
+		rc = round_servers(&cfg, &res, sd, nsd, r);
 		if (rc == 0)
 			rc = round_floor(&cfg, &res, r);
 		fprintf(stderr, "swtpm_bench: round %u %s\n", r + 1,
@@ -715,5 +812,10 @@ main(int argc, char **argv)
 	else
 		fprintf(stderr, "swtpm_bench: kept %s\n", base);
 	samples_release(&s);
+	for (r = 0; r <= nsd; r++) {
+		samples_release(&sd[r].s);
+		blobbuf_release(&sd[r].perm);
+		blobbuf_release(&sd[r].vol);
+	}
 	return rc ? 1 : 0;
 }

@@ -43,15 +43,18 @@ struct memrow {
 	bool		have;
 	long		rss_idle, pss_idle, rss_peak, pss_peak;
 	int		fd_before, fd_after;
-	long		fd_growth;	/* summed over every instance */
+	long		fd_wl[WL_COUNT];	/* growth during workload */
 	unsigned long	ops;
 };
 
 struct dens {
 	bool		have;
 	unsigned	n;
-	double		ready_s, answer_ms;
-	double		pss_kb, rss_kb, pss_after_kb;
+	double		ready_s;	/* spawn of the first to all connectable */
+	double		answer_ms;	/* GetRandom to all, until all answered */
+	double		total_s;	/* spawn of the first to all answered */
+	double		pss_kb, rss_kb;	/* each, idle after answering */
+	double		pss_early_kb;	/* each, when all were connectable */
 };
 
 struct results {

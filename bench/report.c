@@ -101,12 +101,28 @@ fd_per_op(const struct results *res, int who)
 	unsigned long	ops = 0;
 	unsigned	r;
 
+	int		w;
+
 	for (r = 0; r < res->rounds; r++)
 		if (res->mem[who][r].have) {
-			g += res->mem[who][r].fd_growth;
+			for (w = 0; w < WL_COUNT; w++)
+				g += res->mem[who][r].fd_wl[w];
 			ops += res->mem[who][r].ops;
 		}
 	return ops ? (double)g / (double)ops : NAN;
+}
+
+/* Descriptors gained during workload w, summed over rounds. */
+static long
+fd_wl(const struct results *res, int who, int w)
+{
+	long		g = 0;
+	unsigned	r;
+
+	for (r = 0; r < res->rounds; r++)
+		if (res->mem[who][r].have)
+			g += res->mem[who][r].fd_wl[w];
+	return g;
 }
 
 static void
@@ -253,31 +269,31 @@ report_table(FILE *f, const struct config *cfg, const struct results *res)
 	fprintf(f, "%-17s", "fd_growth_per_op");
 	for (who = 0; who < 2; who++)
 		num(f, fd_per_op(res, who), 10, 4);
+	for (w = 0; w < WL_COUNT; w++) {
+		if (fd_wl(res, 0, w) == 0 && fd_wl(res, 1, w) == 0)
+			continue;
+		fprintf(f, "\n+fds %-12s", wl_names[w]);
+		for (who = 0; who < 2; who++)
+			num(f, (double)fd_wl(res, who, w), 10, 0);
+	}
 	fprintf(f, "\n\ndensity (idle instances)\n%-17s %10s %10s\n", "",
 	    "ours", "ref");
 	fprintf(f, "%-17s", "instances");
 	for (who = 0; who < 2; who++)
 		num(f, res->dens[who].have ? res->dens[who].n : NAN, 10, 0);
-	fprintf(f, "\n%-17s", "pss_each_kib");
-	for (who = 0; who < 2; who++)
-		num(f, res->dens[who].have ? res->dens[who].pss_kb : NAN, 10,
-		    0);
-	fprintf(f, "\n%-17s", "rss_each_kib");
-	for (who = 0; who < 2; who++)
-		num(f, res->dens[who].have ? res->dens[who].rss_kb : NAN, 10,
-		    0);
-	fprintf(f, "\n%-17s", "pss_after_kib");
-	for (who = 0; who < 2; who++)
-		num(f, res->dens[who].have ? res->dens[who].pss_after_kb :
-		    NAN, 10, 0);
-	fprintf(f, "\n%-17s", "spawn_ready_s");
-	for (who = 0; who < 2; who++)
-		num(f, res->dens[who].have ? res->dens[who].ready_s : NAN, 10,
-		    2);
-	fprintf(f, "\n%-17s", "all_answer_ms");
-	for (who = 0; who < 2; who++)
-		num(f, res->dens[who].have ? res->dens[who].answer_ms : NAN,
-		    10, 1);
+#define DROW(label, fld, prec) do {					\
+	fprintf(f, "\n%-17s", label);						\
+	for (who = 0; who < 2; who++)						\
+		num(f, res->dens[who].have ? res->dens[who].fld : NAN, 10,	\
+		    prec);							\
+} while (0)
+	DROW("pss_each_kib", pss_kb, 0);
+	DROW("rss_each_kib", rss_kb, 0);
+	DROW("pss_early_kib", pss_early_kb, 0);
+	DROW("spawn_ready_s", ready_s, 2);
+	DROW("all_answer_ms", answer_ms, 1);
+	DROW("spawn_answer_s", total_s, 2);
+#undef DROW
 	fprintf(f, "\n\ntargets (informational; never fail the run)\n");
 	n = targets(res, t);
 	for (i = 0; i < n; i++) {
@@ -364,7 +380,8 @@ j_workloads(const struct results *res)
 static json_object *
 j_memory(const struct results *res, int who)
 {
-	json_object	*o = json_object_new_object();
+	json_object	*o = json_object_new_object(), *a;
+	int		 w;
 
 #define M(k, fld, i) json_object_object_add(o, k, jnum(memmed(res, who, \
 	offsetof(struct memrow, fld), i)))
@@ -377,6 +394,12 @@ j_memory(const struct results *res, int who)
 #undef M
 	json_object_object_add(o, "fd_growth_per_op", jnum(fd_per_op(res,
 	    who)));
+	a = json_object_new_object();
+	for (w = 0; w < WL_COUNT; w++)
+		if (w != WL_STARTUP)
+			json_object_object_add(a, wl_names[w],
+			    json_object_new_int64(fd_wl(res, who, w)));
+	json_object_object_add(o, "fd_growth_by_workload", a);
 	return o;
 }
 
@@ -392,8 +415,10 @@ j_density(const struct dens *d)
 	    (int)d->n));
 	json_object_object_add(o, "pss_each_kib", jnum(d->pss_kb));
 	json_object_object_add(o, "rss_each_kib", jnum(d->rss_kb));
-	json_object_object_add(o, "pss_each_after_getrandom_kib",
-	    jnum(d->pss_after_kb));
+	json_object_object_add(o, "pss_each_at_connect_kib",
+	    jnum(d->pss_early_kb));
+	json_object_object_add(o, "spawn_to_all_answered_s",
+	    jnum(d->total_s));
 	json_object_object_add(o, "spawn_to_ready_s", jnum(d->ready_s));
 	json_object_object_add(o, "all_answer_getrandom_ms",
 	    jnum(d->answer_ms));
