@@ -502,9 +502,9 @@ round_floor(const struct config *cfg, struct results *res, unsigned r)
 
 /* N idle instances: PSS each and the time for all to answer. */
 static int
-run_density(const struct config *cfg, struct results *res, int who)
+run_density(const struct config *cfg, struct dens *d, int who,
+    unsigned pass)
 {
-	struct dens	*d = &res->dens[who];
 	struct inst	*in = NULL, tpl;
 	struct memstat	 ms;
 	char		 dir[PATH_MAX], tdir[PATH_MAX];
@@ -519,7 +519,7 @@ run_density(const struct config *cfg, struct results *res, int who)
 		warnx_("cannot raise the open file limit");
 		return -1;
 	}
-	if (mkdirf(tdir, sizeof(tdir), cfg->base, 0, who_names[who],
+	if (mkdirf(tdir, sizeof(tdir), cfg->base, pass, who_names[who],
 	    "density-template") || start_inst(&tpl, cfg->bin[who], tdir,
 	    cfg->main_opt[who], FLAGS_STARTED, false))
 		return -1;
@@ -530,7 +530,7 @@ run_density(const struct config *cfg, struct results *res, int who)
 		inst_init(&in[i]);
 	t0 = now_ns();
 	for (i = 0; i < n; i++) {
-		snprintf(dir, sizeof(dir), "%s/d-%s-%u", cfg->base,
+		snprintf(dir, sizeof(dir), "%s/d%u-%s-%u", cfg->base, pass,
 		    who_names[who], i);
 		if (mkdir(dir, 0700) != 0 || copy_state(tdir, dir) != 0 ||
 		    inst_spawn(&in[i], cfg->bin[who], dir,
@@ -573,11 +573,16 @@ run_density(const struct config *cfg, struct results *res, int who)
 		if (proc_mem(in[i].pid, &ms) != 0)
 			goto out;
 		d->pss_kb += (double)ms.pss_kb / n;
+		d->pss_anon_kb += (double)ms.pss_anon_kb / n;
 		d->rss_kb += (double)ms.rss_kb / n;
 	}
 	d->n = n;
 	d->have = true;
 	rc = 0;
+	fprintf(stderr, "swtpm_bench: density %s pass %u: PSS %.0f KiB "
+	    "(%.0f at connect), RSS %.0f KiB each; all answered in %.1f ms\n",
+	    who_names[who], pass + 1, d->pss_kb, d->pss_early_kb, d->rss_kb,
+	    d->answer_ms);
 out:
 	for (i = 0; i < n; i++)
 		inst_signal(&in[i]);
@@ -588,6 +593,31 @@ out:
 		fprintf(stderr, "swtpm_bench: density run of %s failed\n",
 		    cfg->bin[who]);
 	return rc;
+}
+
+/* Median of each density figure over the passes. */
+static void
+dens_median(struct dens *out, const struct dens *p, unsigned n)
+{
+	double		v[MAX_ROUNDS];
+	unsigned	i;
+
+#define MED(fld) do {							\
+	for (i = 0; i < n; i++)						\
+		v[i] = p[i].fld;					\
+	out->fld = median_d(v, n);					\
+} while (0)
+	MED(ready_s);
+	MED(answer_ms);
+	MED(total_s);
+	MED(pss_kb);
+	MED(rss_kb);
+	MED(pss_anon_kb);
+	MED(pss_early_kb);
+#undef MED
+	out->n = p[0].n;
+	out->passes = n;
+	out->have = true;
 }
 
 static void
@@ -643,7 +673,8 @@ usage(void)
 	fprintf(stderr,
 "usage: swtpm_bench --ours PATH [--ref PATH] --null PATH --floor PATH\n"
 "         [--quick] [--rounds N] [--small N] [--nv N] [--heavy N]\n"
-"         [--start N] [--density N] [--cpu N|-1] [--json FILE|-]\n"
+"         [--start N] [--density N] [--density-passes N]\n"
+"         [--cpu N|-1] [--json FILE|-]\n"
 "         [--dir DIR] [--keep] [--ours-nofsync-opt S]\n"
 "         [--ours-durable-opt S|--no-ours-durable] [--ref-durable-opt S]\n");
 	exit(2);
@@ -677,6 +708,7 @@ parse(int argc, char **argv, struct config *cfg)
 		{ "heavy", required_argument, NULL, 'H' },
 		{ "start", required_argument, NULL, 'S' },
 		{ "density", required_argument, NULL, 'D' },
+		{ "density-passes", required_argument, NULL, 'P' },
 		{ "cpu", required_argument, NULL, 'c' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "dir", required_argument, NULL, 'd' },
@@ -700,6 +732,7 @@ parse(int argc, char **argv, struct config *cfg)
 	cfg->heavy = 100;
 	cfg->start = 20;
 	cfg->density = 200;
+	cfg->dpasses = 3;
 	cfg->cpu = last_cpu();
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -714,6 +747,7 @@ parse(int argc, char **argv, struct config *cfg)
 		case 'H': cfg->heavy = num(optarg, 1); set |= 8; break;
 		case 'S': cfg->start = num(optarg, 1); set |= 16; break;
 		case 'D': cfg->density = num(optarg, 0); set |= 32; break;
+		case 'P': cfg->dpasses = num(optarg, 1); set |= 64; break;
 		case 'c': cfg->cpu = strcmp(optarg, "-1") == 0 ? -1 :
 		    (int)num(optarg, 0); break;
 		case 'j': cfg->json = optarg; break;
@@ -736,8 +770,9 @@ parse(int argc, char **argv, struct config *cfg)
 		cfg->heavy = set & 8 ? cfg->heavy : 10;
 		cfg->start = set & 16 ? cfg->start : 3;
 		cfg->density = set & 32 ? cfg->density : 10;
+		cfg->dpasses = set & 64 ? cfg->dpasses : 1;
 	}
-	if (cfg->rounds > MAX_ROUNDS)
+	if (cfg->rounds > MAX_ROUNDS || cfg->dpasses > MAX_ROUNDS)
 		usage();
 }
 
@@ -747,6 +782,7 @@ main(int argc, char **argv)
 	static struct results	 res;
 	struct config		 cfg;
 	static struct side	 sd[3];
+	static struct dens	 dpass[2][MAX_ROUNDS];
 	struct samples		 s;
 	char			 base[PATH_MAX];
 	const char		*tmp = getenv("TMPDIR");
@@ -796,9 +832,17 @@ main(int argc, char **argv)
 		fprintf(stderr, "swtpm_bench: round %u %s\n", r + 1,
 		    rc ? "failed" : "done");
 	}
+	for (r = 0; r < cfg.dpasses && rc == 0 && cfg.density; r++)
+		for (who = WHO_A; who <= WHO_B && rc == 0; who++) {
+			/* Alternate the order: A, B, then B, A, ... */
+			int	x = (who + (int)r) % 2;
+
+			if (cfg.bin[x])
+				rc = run_density(&cfg, &dpass[x][r], x, r);
+		}
 	for (who = WHO_A; who <= WHO_B && rc == 0 && cfg.density; who++)
 		if (cfg.bin[who])
-			rc = run_density(&cfg, &res, who);
+			dens_median(&res.dens[who], dpass[who], cfg.dpasses);
 	if (rc == 0) {
 		report_table(stdout, &cfg, &res);
 		if (cfg.json && report_json(cfg.json, &cfg, &res) != 0) {

@@ -29,7 +29,7 @@ struct config {
 	const char	*durable_opt[2]; /* suffix for full durability or NULL */
 	const char	*null_bin, *floor_bin;
 	const char	*json, *base;
-	unsigned	 rounds, small, nv, heavy, start, density;
+	unsigned	 rounds, small, nv, heavy, start, density, dpasses;
 	int		 cpu;
 	bool		 quick, keep;
 };
@@ -49,11 +49,12 @@ struct memrow {
 
 struct dens {
 	bool		have;
-	unsigned	n;
+	unsigned	n, passes;	/* instances; runs (medians) */
 	double		ready_s;	/* spawn of the first to all connectable */
 	double		answer_ms;	/* GetRandom to all, until all answered */
 	double		total_s;	/* spawn of the first to all answered */
 	double		pss_kb, rss_kb;	/* each, idle after answering */
+	double		pss_anon_kb;	/* each, anonymous part of pss_kb */
 	double		pss_early_kb;	/* each, when all were connectable */
 };
 

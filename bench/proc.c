@@ -273,6 +273,7 @@ proc_mem(pid_t pid, struct memstat *m)
 	snprintf(p, sizeof(p), "/proc/%ld/smaps_rollup", (long)pid);
 	m->rss_kb = proc_field(p, "Rss");
 	m->pss_kb = proc_field(p, "Pss");
+	m->pss_anon_kb = proc_field(p, "Pss_Anon");
 	snprintf(p, sizeof(p), "/proc/%ld/status", (long)pid);
 	m->hwm_kb = proc_field(p, "VmHWM");
 	return m->rss_kb < 0 || m->pss_kb < 0 ? -1 : 0;

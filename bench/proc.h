@@ -23,7 +23,7 @@ struct inst {
 };
 
 struct memstat {
-	long	rss_kb, pss_kb, hwm_kb;
+	long	rss_kb, pss_kb, pss_anon_kb, hwm_kb;
 };
 
 /* Pin this process (and so every child) to cpu; remembers the old mask. */

@@ -288,6 +288,7 @@ report_table(FILE *f, const struct config *cfg, const struct results *res)
 		    prec);							\
 } while (0)
 	DROW("pss_each_kib", pss_kb, 0);
+	DROW("pss_anon_each_kib", pss_anon_kb, 0);
 	DROW("rss_each_kib", rss_kb, 0);
 	DROW("pss_early_kib", pss_early_kb, 0);
 	DROW("spawn_ready_s", ready_s, 2);
@@ -414,7 +415,10 @@ j_density(const struct dens *d)
 	json_object_object_add(o, "instances", json_object_new_int(
 	    (int)d->n));
 	json_object_object_add(o, "pss_each_kib", jnum(d->pss_kb));
+	json_object_object_add(o, "pss_anon_each_kib", jnum(d->pss_anon_kb));
 	json_object_object_add(o, "rss_each_kib", jnum(d->rss_kb));
+	json_object_object_add(o, "passes", json_object_new_int(
+	    (int)d->passes));
 	json_object_object_add(o, "pss_each_at_connect_kib",
 	    jnum(d->pss_early_kb));
 	json_object_object_add(o, "spawn_to_all_answered_s",
