@@ -1,0 +1,603 @@
+/*
+ * `swtpm socket|chardev`: the start-up sequence of spec cli.md §5 and the
+ * exit path. Wires options, state, libtpms glue and the event loop.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <libtpms/tpm_library.h>
+#include <openssl/rand.h>
+
+#include "io.h"
+#include "log.h"
+#include "options.h"
+#include "server.h"
+#include "sock.h"
+#include "tpm.h"
+
+static int	 sig_pipe[2] = { -1, -1 };
+static int	 daemon_pipe = -1;
+static char	*pid_path;
+static char	*unlink_paths[2];
+
+static void
+on_signal(int sig)
+{
+	int saved = errno;
+	char c = (char)sig;
+
+	if (sig_pipe[1] >= 0)
+		(void)!write(sig_pipe[1], &c, 1);
+	errno = saved;
+}
+
+/*
+ * cli.md §8: the launcher returns only when the daemon is ready, with
+ * the start-up failure status otherwise. launcher -> middle (setsid) ->
+ * daemon; the middle waits for one byte on a pipe.
+ */
+static void
+daemon_start(void)
+{
+	int p[2], st;
+	pid_t pid;
+	char c;
+
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "swtpm: fork failed: %s\n", strerror(errno));
+		exit(1);
+	}
+	if (pid > 0) {
+		if (waitpid(pid, &st, 0) < 0)
+			exit(1);
+		if (WIFSIGNALED(st))
+			raise(WTERMSIG(st));
+		exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
+	}
+	(void)setsid();
+	if (pipe2(p, O_CLOEXEC) < 0)
+		exit(1);
+	pid = fork();
+	if (pid < 0)
+		exit(1);
+	if (pid > 0) {
+		close(p[1]);
+		if (read_full(p[0], &c, 1) == 1)
+			_exit(0);
+		if (waitpid(pid, &st, 0) < 0)
+			_exit(1);
+		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
+	}
+	close(p[0]);
+	daemon_pipe = p[1];
+}
+
+static void
+daemon_ready(void)
+{
+	int fd;
+
+	if (daemon_pipe < 0)
+		return;
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)dup2(fd, 1);
+		(void)dup2(fd, 2);
+		close(fd);
+	}
+	(void)write_full(daemon_pipe, "R", 1);
+	close(daemon_pipe);
+	daemon_pipe = -1;
+}
+
+static int
+do_chroot(const char *path)
+{
+	if (chroot(path) < 0) {
+		log_msg("Error: chroot(%s) failed: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (chdir("/") < 0) {
+		log_msg("Error: chdir(/) failed: %s\n", strerror(errno));
+		return -1;
+	}
+	if (RAND_status() != 1) {
+		log_msg("Error: no good entropy source in chroot "
+		    "environment\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+do_runas(const char *user)
+{
+	struct passwd *pw;
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(user, &end, 10);
+	if (*user != '\0' && *end == '\0' && errno == 0) {
+		if (setgid((gid_t)n) < 0) {
+			log_msg("Error: setgid(%ld) failed.\n", (long)n);
+			return -1;
+		}
+		if (setuid((uid_t)n) < 0) {
+			log_msg("Error: setuid(%ld) failed.\n", (long)n);
+			return -1;
+		}
+		return 0;
+	}
+	pw = getpwnam(user);
+	if (pw == NULL) {
+		log_msg("Error: User '%s' does not exist.\n", user);
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0) {
+		log_msg("Error: initgroups(%s, %d) failed.\n", pw->pw_name,
+		    (int)pw->pw_gid);
+		return -1;
+	}
+	if (setgid(pw->pw_gid) < 0) {
+		log_msg("Error: setgid(%ld) failed.\n", (long)pw->pw_gid);
+		return -1;
+	}
+	if (setuid(pw->pw_uid) < 0) {
+		log_msg("Error: setuid(%ld) failed.\n", (long)pw->pw_uid);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+open_log(const struct sw_opts *o)
+{
+	int fd, flags;
+
+	if (!o->log_given) {
+		log_setup(2, 1, "swtpm: ");
+		return 0;
+	}
+	if (o->log_file != NULL) {
+		if (strcmp(o->log_file, "-") == 0) {
+			log_setup(-1, o->log_level, NULL);
+			return 0;
+		}
+		flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
+		    (o->log_truncate ? O_TRUNC : O_APPEND);
+		fd = open(o->log_file, flags, 0600);
+		if (fd < 0) {
+			fprintf(stderr, "swtpm: Could not open logfile for "
+			    "writing: %s\n", strerror(errno));
+			return -1;
+		}
+	} else if (o->log_fd >= 0) {
+		fd = o->log_fd;
+		flags = fcntl(fd, F_GETFL);
+		if (flags < 0 || (flags & O_ACCMODE) == O_RDONLY) {
+			fprintf(stderr, "swtpm: Could not access logfile "
+			    "using fd %d: %s\n", fd,
+			    strerror(flags < 0 ? errno : EBADF));
+			return -1;
+		}
+	} else {
+		fd = 2;
+	}
+	log_setup(fd, o->log_level, o->log_prefix);
+	if (o->log_level >= 5) {
+		char pfx[256];
+
+		snprintf(pfx, sizeof(pfx), "%s    ", log_prefix());
+		TPMLIB_SetDebugFD(fd);
+		TPMLIB_SetDebugLevel((unsigned)(o->log_level - 4));
+		(void)TPMLIB_SetDebugPrefix(pfx);
+	}
+	return 0;
+}
+
+/* Appends the rsa-keysize-* features from TPMLIB_GetInfo(TPMFEATURES). */
+static void
+print_rsa_sizes(void)
+{
+	struct json_object *root, *feat, *sizes;
+	char *info;
+	size_t i;
+
+	if (TPMLIB_ChooseTPMVersion(TPMLIB_TPM_VERSION_2) != 0)
+		return;
+	info = TPMLIB_GetInfo(TPMLIB_INFO_TPMFEATURES);
+	if (info == NULL)
+		return;
+	root = json_tokener_parse(info);
+	free(info);
+	if (root == NULL)
+		return;
+	if (json_object_object_get_ex(root, "TPMFeatures", &feat) &&
+	    json_object_object_get_ex(feat, "RSAKeySizes", &sizes) &&
+	    json_object_is_type(sizes, json_type_array)) {
+		for (i = 0; i < json_object_array_length(sizes); i++)
+			printf(", \"rsa-keysize-%d\"", json_object_get_int(
+			    json_object_array_get_idx(sizes, i)));
+	}
+	json_object_put(root);
+}
+
+/* cli.md §6, HEAD order, only the features we implement. */
+static int
+print_capabilities(const struct sw_opts *o)
+{
+	bool t12, t2;
+
+	t12 = TPMLIB_ChooseTPMVersion(TPMLIB_TPM_VERSION_1_2) == 0;
+	t2 = TPMLIB_ChooseTPMVersion(TPMLIB_TPM_VERSION_2) == 0;
+	printf("{ \"type\": \"swtpm\", \"features\": [ ");
+	if (t12)
+		printf("\"tpm-1.2\", ");
+	if (t2)
+		printf("\"tpm-2.0\", ");
+	printf("\"tpm-send-command-header\", \"flags-opt-startup\", "
+	    "\"flags-opt-disable-auto-shutdown\", \"ctrl-opt-terminate\", "
+	    "\"cmdarg-key-fd\", \"cmdarg-pwd-fd\", \"cmdarg-print-states\", "
+	    "\"cmdarg-chroot\", \"cmdarg-migration\", "
+	    "\"nvram-backend-dir\", \"nvram-backend-file\"");
+	if (o->tpm2 && t2)
+		print_rsa_sizes();
+	printf(", \"cmdarg-print-info\", \"tpmstate-opt-lock\", "
+	    "\"tpmstate-dir-backend-opt-fsync\" ], \"version\": \"%s\" }\n",
+	    PACKAGE_VERSION);
+	fflush(stdout);
+	return 0;
+}
+
+static int
+load_key(const struct st_keyopt *ko, struct st_key *out)
+{
+	char msg[512] = "", warn[256] = "";
+	enum st_err e;
+
+	e = st_key_load(ko, out, msg, sizeof(msg), warn, sizeof(warn));
+	if (warn[0] != '\0')
+		log_msg("%s\n", warn);
+	if (e != ST_OK) {
+		log_msg("%s\n", msg[0] ? msg : st_strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+write_pidfile(const struct sw_opts *o)
+{
+	char buf[32], link[64], path[4096];
+	ssize_t n;
+	int fd;
+
+	snprintf(buf, sizeof(buf), "%ld", (long)getpid());
+	if (o->pid_file != NULL) {
+		fd = open(o->pid_file, O_WRONLY | O_CREAT | O_TRUNC |
+		    O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			log_msg("Could not open pidfile %s : %s\n",
+			    o->pid_file, strerror(errno));
+			return -1;
+		}
+		pid_path = strdup(o->pid_file);
+	} else if (o->pid_fd >= 0) {
+		fd = o->pid_fd;
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, path, sizeof(path) - 1);
+		if (n > 0) {
+			path[n] = '\0';
+			pid_path = strdup(path);
+		}
+	} else {
+		return 0;
+	}
+	if (write_full(fd, buf, strlen(buf)) < 0) {
+		log_msg("Could not write pidfile: %s\n", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Creates the --ctrl and --server sockets into the server config. */
+static int
+open_channels(const struct sw_opts *o, struct sw_server_cfg *sc)
+{
+	const struct sw_chan *c = &o->ctrl, *d = &o->server;
+	char err[512] = "";
+	int fd;
+
+	if (c->type == SW_CHAN_UNIXIO) {
+		if (c->fd >= 0) {
+			if (!sock_is_socket(c->fd)) {
+				log_msg("Bad filedescriptor %d for UnixIO "
+				    "control channel\n", c->fd);
+				return -1;
+			}
+			sc->ctrl_listen_fd = c->fd;
+		} else if (c->clientfd >= 0) {
+			sc->ctrl_client_fd = c->clientfd;
+		} else {
+			fd = sock_unix_listen(c->path, c->mode_set ? c->mode :
+			    0770, c->uid_set, c->uid, c->gid_set, c->gid,
+			    err, sizeof(err));
+			if (fd < 0) {
+				log_msg("%s\n", err);
+				return -1;
+			}
+			sc->ctrl_listen_fd = fd;
+			unlink_paths[0] = c->path;
+		}
+	} else if (c->type == SW_CHAN_TCP) {
+		if (c->fd >= 0) {
+			sc->ctrl_listen_fd = c->fd;
+		} else {
+			fd = sock_tcp_listen(c->bindaddr, c->ifname, c->port,
+			    err, sizeof(err));
+			if (fd < 0) {
+				log_msg("%s\n", err);
+				return -1;
+			}
+			sc->ctrl_listen_fd = fd;
+		}
+	}
+	sc->ctrl_terminate = c->terminate;
+
+	if (d->type == SW_CHAN_TCP) {
+		sc->have_server = true;
+		if (d->fd >= 0) {
+			sc->data_fd = d->fd;	/* connected socket */
+		} else {
+			fd = sock_tcp_listen(d->bindaddr, d->ifname, d->port,
+			    err, sizeof(err));
+			if (fd < 0) {
+				log_msg("%s\n", err);
+				return -1;
+			}
+			sc->data_listen_fd = fd;
+		}
+	} else if (d->type == SW_CHAN_UNIXIO) {
+		sc->have_server = true;
+		if (d->fd >= 0) {
+			sc->data_listen_fd = d->fd;
+		} else {
+			fd = sock_unix_listen(d->path, d->mode_set ? d->mode :
+			    0770, d->uid_set, d->uid, d->gid_set, d->gid,
+			    err, sizeof(err));
+			if (fd < 0) {
+				log_msg("%s\n", err);
+				return -1;
+			}
+			sc->data_listen_fd = fd;
+			unlink_paths[1] = d->path;
+		}
+	}
+	sc->data_disconnect = d->disconnect;
+	return 0;
+}
+
+static int
+open_chardev(const struct sw_opts *o, struct sw_server_cfg *sc)
+{
+	int fd;
+
+	if (o->vtpm_proxy) {
+		log_msg("Error: the vTPM proxy is not supported by this "
+		    "build\n");
+		return -1;
+	}
+	if (o->data_fd >= 0) {
+		sc->data_fd = o->data_fd;
+	} else if (o->chardev != NULL) {
+		fd = open(o->chardev, O_RDWR | O_CLOEXEC);
+		if (fd < 0) {
+			log_msg("Could not open CUSE device %s: %s\n",
+			    o->chardev, strerror(errno));
+			return -1;
+		}
+		sc->data_fd = fd;
+	}
+	sc->data_chardev = true;
+	sc->have_server = true;
+	sc->terminate = true;
+	return 0;
+}
+
+static int
+setup_signals(void)
+{
+	struct sigaction sa;
+
+	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) < 0 ||
+	    sigaction(SIGINT, &sa, NULL) < 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+/* The --flags startup command (data-channel.md §6); -1 = fatal. */
+static int
+run_startup(const struct sw_opts *o)
+{
+	uint32_t code;
+	int type;
+
+	switch (o->startup) {
+	case SW_STARTUP_CLEAR:
+		type = o->tpm2 ? 0 : 1;
+		break;
+	case SW_STARTUP_STATE:
+		type = o->tpm2 ? 1 : 2;
+		break;
+	case SW_STARTUP_DEACTIVATED:
+		if (o->tpm2) {
+			log_msg("TPM 2 does not support startup "
+			    "deactivated.\n");
+			return 1;
+		}
+		type = 3;
+		break;
+	default:
+		return 0;
+	}
+	if (!sw_tpm_startup(type, &code)) {
+		log_msg("Could not send Startup: 0x%x\n", code);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+cleanup_files(void)
+{
+	size_t i;
+
+	if (pid_path != NULL) {
+		(void)unlink(pid_path);
+		free(pid_path);
+		pid_path = NULL;
+	}
+	for (i = 0; i < 2; i++)
+		if (unlink_paths[i] != NULL)
+			(void)unlink(unlink_paths[i]);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sw_server_cfg sc = { .data_listen_fd = -1, .data_fd = -1,
+	    .ctrl_listen_fd = -1, .ctrl_client_fd = -1, .sig_fd = -1 };
+	struct sw_tpm_cfg tc;
+	struct sw_opts o;
+	int rc;
+
+	rc = sw_opts_parse(&o, argc, argv, stdout, stderr);
+	if (rc >= 0)
+		return rc;
+	log_setup(2, 1, "swtpm: ");
+	rc = 1;
+	if (o.daemon)
+		daemon_start();
+	if (o.chroot_path != NULL && do_chroot(o.chroot_path) < 0)
+		goto out;
+	if (o.runas != NULL && do_runas(o.runas) < 0)
+		goto out;
+	if (open_log(&o) < 0)
+		goto out;
+	if (o.print_capabilities) {
+		rc = print_capabilities(&o);
+		goto out;
+	}
+	if (TPMLIB_ChooseTPMVersion(o.tpm2 ? TPMLIB_TPM_VERSION_2 :
+	    TPMLIB_TPM_VERSION_1_2) != 0) {
+		log_msg("Error: TPM %s is not supported by libtpms.\n",
+		    o.tpm2 ? "2" : "1.2");
+		goto out;
+	}
+	if (o.iface == SW_IFACE_CHARDEV) {
+		if (open_chardev(&o, &sc) < 0)
+			goto out;
+	} else {
+		sc.data_fd = o.data_fd;
+		sc.have_server = o.data_fd >= 0;
+		sc.terminate = o.terminate;
+	}
+	if (open_channels(&o, &sc) < 0)
+		goto out;
+	if (o.iface == SW_IFACE_SOCKET)
+		sc.terminate = o.terminate;
+
+	memset(&tc, 0, sizeof(tc));
+	tc.tpm2 = o.tpm2;
+	tc.state_uri = o.state_uri;
+	tc.store_cfg = o.state_cfg;
+	tc.store_cfg.tpm2 = o.tpm2;
+	tc.incoming = o.mig_incoming;
+	tc.disable_auto_shutdown = o.disable_auto_shutdown;
+	tc.loc_reject4 = o.loc_reject4;
+	tc.loc_allow_set = o.loc_allow_set;
+	if (o.print_states) {
+		if (sw_tpm_setup(&tc) != 0)
+			goto out;
+		rc = sw_tpm_print_states();
+		sw_tpm_exit();
+		goto out;
+	}
+	if (o.key_given && load_key(&o.key, &tc.filekey) < 0)
+		goto out;
+	if (o.migkey_given && load_key(&o.migkey, &tc.migkey) < 0)
+		goto out;
+	if (write_pidfile(&o) < 0)
+		goto out;
+	if (sw_tpm_setup(&tc) != 0) {
+		log_msg("Error: Could not initialize libtpms.\n");
+		goto out;
+	}
+	st_key_wipe(&tc.filekey);
+	st_key_wipe(&tc.migkey);
+	if (o.not_need_init || o.print_info != 0) {
+		if (o.state_uri != NULL || o.print_info == 0) {
+			if (sw_tpm_init(0) != 0)
+				goto out_tpm;
+		}
+	}
+	if (o.print_info != 0) {
+		char *s = sw_tpm_get_info(o.print_info);
+
+		if (s != NULL) {
+			printf("%s\n", s);
+			free(s);
+		}
+		fflush(stdout);
+		rc = 0;
+		goto out_tpm;
+	}
+	if (setup_signals() < 0)
+		goto out_tpm;
+	sc.sig_fd = sig_pipe[0];
+	daemon_ready();
+	rc = run_startup(&o);
+	if (rc > 0) {
+		rc = 0;		/* COMPAT: terminate with exit status 0 */
+		goto out_tpm;
+	}
+	if (rc < 0) {
+		rc = 1;
+		goto out_tpm;
+	}
+	rc = sw_server_run(&sc);
+out_tpm:
+	sw_tpm_exit();
+out:
+	if (sc.ctrl_listen_fd >= 0)
+		close(sc.ctrl_listen_fd);
+	if (sc.data_listen_fd >= 0)
+		close(sc.data_listen_fd);
+	cleanup_files();
+	sw_opts_release(&o);
+	log_close();
+	return rc;
+}

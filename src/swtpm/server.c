@@ -1,0 +1,600 @@
+/*
+ * Event loop and front ends. One control client and one data connection
+ * at a time (COMPAT: while one exists its listening socket is not
+ * polled). Requests are collected without blocking; a client that stops
+ * mid-request loses its own connection after a deadline, and nobody
+ * else waits for it.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bytes.h"
+#include "ctrl.h"
+#include "io.h"
+#include "log.h"
+#include "server.h"
+#include "tpm.h"
+
+/* A data command started (1-9 bytes) must complete within this. */
+#define DATA_PARTIAL_MS		5000
+/* A streamed control payload may pause at most this long. */
+#define CTRL_STREAM_IDLE_MS	10000
+/* Bounded wait for a control client that does not read its answer. */
+#define CTRL_SEND_TIMEOUT_S	10
+
+enum cstate { C_IDLE, C_COLLECT, C_STREAM };
+
+struct server {
+	struct sw_server_cfg *cfg;
+	/* data connection */
+	int		 dfd;
+	bool		 dpersist;	/* keep after a response */
+	uint8_t		*dbuf;
+	size_t		 dcap, dlen;
+	int64_t		 ddeadline;
+	/* control connection */
+	int		 cfd;
+	enum cstate	 cst;
+	uint8_t		 cbuf[CTRL_RECV_BUF];
+	size_t		 clen;
+	int		 cpass_fd;	/* fd that came with this request */
+	int64_t		 cdeadline;
+	struct ctrl_ctx	 cctx;
+	struct ctrl_ops	 ops;
+	bool		 quit;
+	int		 rc;
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---------------------------------------------------------- data side */
+
+static void
+data_close(struct server *s)
+{
+	if (s->dfd < 0)
+		return;
+	close(s->dfd);
+	s->dfd = -1;
+	s->dlen = 0;
+	/* COMPAT: data-channel.md §1: -t and its implied forms. */
+	if (s->cfg->terminate)
+		s->quit = true;
+}
+
+static void
+data_command(struct server *s)
+{
+	const uint8_t *resp;
+	size_t rlen;
+
+	log_dump("SWTPM_IO_Read:", s->dbuf, s->dlen, 0);
+	if (sw_tpm_data(s->dbuf, s->dlen, &resp, &rlen)) {
+		log_dump("SWTPM_IO_Write:", resp, rlen, 0);
+		if (write_full(s->dfd, resp, rlen) < 0)
+			log_msg("SWTPM_IO_Write: %s\n", strerror(errno));
+	}
+	s->dlen = 0;
+	if (!s->dpersist)
+		data_close(s);
+}
+
+static void
+data_readable(struct server *s)
+{
+	ssize_t r;
+
+	if (s->dlen == 0 && !sw_tpm_ensure_lock()) {
+		log_msg("Error: could not lock the TPM state; terminating\n");
+		s->quit = true;
+		s->rc = 1;
+		return;
+	}
+	r = read(s->dfd, s->dbuf + s->dlen, s->dcap - s->dlen);
+	if (r < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (r <= 0) {
+		data_close(s);
+		return;
+	}
+	if (s->dlen == 0)
+		s->ddeadline = now_ms() + DATA_PARTIAL_MS;
+	s->dlen += (size_t)r;
+	/* COMPAT: data-channel.md §2: what arrived (>= 10 bytes) is one. */
+	if (s->dlen >= 10)
+		data_command(s);
+}
+
+static void
+data_accept(struct server *s)
+{
+	int fd = accept4(s->cfg->data_listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	s->dfd = fd;
+	s->dlen = 0;
+	s->dpersist = !s->cfg->data_disconnect;
+}
+
+/* ------------------------------------------------------- control side */
+
+static void
+ctrl_close(struct server *s)
+{
+	if (s->cfd < 0)
+		return;
+	close(s->cfd);
+	s->cfd = -1;
+	s->cst = C_IDLE;
+	s->clen = 0;
+	if (s->cpass_fd >= 0) {
+		close(s->cpass_fd);
+		s->cpass_fd = -1;
+	}
+	ctrl_ctx_reset(&s->cctx);
+	if (s->cfg->ctrl_terminate)
+		s->quit = true;
+}
+
+static void
+ctrl_send(struct server *s)
+{
+	const uint8_t *p;
+	size_t n;
+	bool ok;
+
+	p = ctrl_response(&s->cctx, &n);
+	log_dump("Ctrl Rsp:", p, n, 1024);
+	ok = write_full(s->cfd, p, n) >= 0;
+	ctrl_response_done(&s->cctx, ok);
+	if (s->cctx.shutdown) {
+		s->quit = true;
+		return;
+	}
+	if (!ok)
+		ctrl_close(s);
+}
+
+static void
+ctrl_after(struct server *s, enum ctrl_status st)
+{
+	switch (st) {
+	case CTRL_REPLY:
+		s->cst = C_IDLE;
+		ctrl_send(s);
+		break;
+	case CTRL_MORE:
+		s->cst = C_STREAM;
+		s->cdeadline = now_ms() + CTRL_STREAM_IDLE_MS;
+		break;
+	case CTRL_CLOSE:
+		ctrl_close(s);
+		break;
+	}
+}
+
+static void
+ctrl_dispatch(struct server *s)
+{
+	enum ctrl_status st;
+	uint32_t code = be32_get(s->cbuf);
+
+	log_dump("Ctrl Cmd:", s->cbuf, s->clen, 1024);
+	if (ctrl_cmd_name(code) == NULL)
+		log_msg("Error: Unknown command: 0x%08x\n", code);
+	st = ctrl_request(&s->cctx, s->cbuf, s->clen, &s->cpass_fd);
+	/* Only SET_DATAFD takes a passed fd; any other is closed now. */
+	if (s->cpass_fd >= 0) {
+		close(s->cpass_fd);
+		s->cpass_fd = -1;
+	}
+	s->clen = 0;
+	ctrl_after(s, st);
+}
+
+/* Reads with recvmsg, keeping at most one passed fd per request. */
+static ssize_t
+ctrl_recv(struct server *s, void *p, size_t n)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int) * 8)];
+	} cm;
+	struct iovec iov = { p, n };
+	struct msghdr msg;
+	struct cmsghdr *c;
+	ssize_t r;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cm.buf;
+	msg.msg_controllen = sizeof(cm.buf);
+	r = recvmsg(s->cfd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (r < 0 && errno == ENOTSOCK)
+		return read(s->cfd, p, n);
+	if (r < 0)
+		return r;
+	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+		size_t nfd, i;
+		int fds[8];
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (nfd > 8)
+			nfd = 8;
+		memcpy(fds, CMSG_DATA(c), nfd * sizeof(int));
+		for (i = 0; i < nfd; i++) {
+			if (s->cpass_fd < 0)
+				s->cpass_fd = fds[i];
+			else
+				close(fds[i]);
+		}
+	}
+	return r;
+}
+
+static void
+ctrl_readable(struct server *s)
+{
+	uint8_t tmp[CTRL_HASH_CHUNK];
+	ssize_t r;
+	size_t want;
+
+	if (s->cst == C_STREAM) {
+		want = sizeof(tmp);
+		if (s->cctx.s_code == CMD_HASH_DATA &&
+		    ctrl_stream_left(&s->cctx) < want)
+			want = ctrl_stream_left(&s->cctx);
+		r = ctrl_recv(s, tmp, want);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			return;
+		if (r < 0) {
+			ctrl_close(s);
+			return;
+		}
+		s->cdeadline = now_ms() + CTRL_STREAM_IDLE_MS;
+		ctrl_after(s, ctrl_stream(&s->cctx, tmp, (size_t)r));
+		if (r == 0 && s->cfd >= 0)
+			ctrl_close(s);
+		return;
+	}
+	r = ctrl_recv(s, s->cbuf + s->clen, sizeof(s->cbuf) - s->clen);
+	if (r < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (r <= 0) {
+		ctrl_close(s);
+		return;
+	}
+	if (s->clen == 0) {
+		s->cst = C_COLLECT;
+		s->cdeadline = now_ms() + CTRL_RECV_TIMEOUT_MS;
+	}
+	s->clen += (size_t)r;
+	if (s->clen >= ctrl_frame_min(s->cbuf, s->clen) ||
+	    s->clen == sizeof(s->cbuf))
+		ctrl_dispatch(s);
+}
+
+static void
+ctrl_accept(struct server *s)
+{
+	struct timeval tv = { CTRL_SEND_TIMEOUT_S, 0 };
+	int fd = accept4(s->cfg->ctrl_listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	s->cfd = fd;
+	s->cst = C_IDLE;
+	s->clen = 0;
+}
+
+/* ---------------------------------------------------------- ctrl ops */
+
+static bool
+op_running(void *arg)
+{
+	(void)arg;
+	return sw_tpm_running();
+}
+
+static uint32_t
+op_init(void *arg, uint32_t flags)
+{
+	(void)arg;
+	return sw_tpm_init(flags);
+}
+
+static void
+op_stop(void *arg)
+{
+	(void)arg;
+	sw_tpm_stop();
+}
+
+static uint32_t
+op_get_est(void *arg, uint8_t *bit)
+{
+	(void)arg;
+	return sw_tpm_get_established(bit);
+}
+
+static uint32_t
+op_set_loc(void *arg, uint8_t loc)
+{
+	(void)arg;
+	return sw_tpm_set_locality(loc);
+}
+
+static uint32_t
+op_reset_est(void *arg, uint8_t loc)
+{
+	(void)arg;
+	return sw_tpm_reset_established(loc);
+}
+
+static uint32_t
+op_hash_start(void *arg)
+{
+	(void)arg;
+	return sw_tpm_hash_start();
+}
+
+static uint32_t
+op_hash_data(void *arg, const uint8_t *p, size_t n)
+{
+	(void)arg;
+	return sw_tpm_hash_data(p, n);
+}
+
+static uint32_t
+op_hash_end(void *arg)
+{
+	(void)arg;
+	return sw_tpm_hash_end();
+}
+
+static uint32_t
+op_cancel(void *arg)
+{
+	(void)arg;
+	return sw_tpm_cancel();
+}
+
+static uint32_t
+op_store_volatile(void *arg)
+{
+	(void)arg;
+	return sw_tpm_store_volatile();
+}
+
+static uint32_t
+op_get_blob(void *arg, uint32_t flags, uint32_t type, uint8_t **blob,
+    size_t *len, uint32_t *st_flags)
+{
+	(void)arg;
+	return sw_tpm_get_blob(flags, type, blob, len, st_flags);
+}
+
+static void
+op_get_blob_sent(void *arg, uint32_t type)
+{
+	(void)arg;
+	sw_tpm_get_blob_sent(type);
+}
+
+static uint32_t
+op_set_blob_lock(void *arg)
+{
+	(void)arg;
+	return sw_tpm_set_blob_lock();
+}
+
+static uint32_t
+op_set_blob(void *arg, uint32_t flags, uint32_t type, const uint8_t *blob,
+    size_t len)
+{
+	(void)arg;
+	return sw_tpm_set_blob(flags, type, blob, len);
+}
+
+static uint32_t
+op_get_config(void *arg)
+{
+	(void)arg;
+	return sw_tpm_get_config();
+}
+
+static uint32_t
+op_set_datafd(void *arg, int fd)
+{
+	struct server *s = arg;
+
+	/* COMPAT: §3.14: an existing data channel is checked first. */
+	if (s->cfg->have_server || s->dfd >= 0) {
+		if (fd >= 0)
+			close(fd);
+		return PTM_RES_IOERROR;
+	}
+	if (fd < 0) {
+		log_msg("no valid data socket in message\n");
+		return PTM_RES_BAD_PARAMETER;
+	}
+	s->dfd = fd;
+	s->dlen = 0;
+	s->dpersist = true;
+	return PTM_RES_SUCCESS;
+}
+
+static uint32_t
+op_set_bufsize(void *arg, uint32_t want, uint32_t *inuse, uint32_t *min,
+    uint32_t *max)
+{
+	(void)arg;
+	return sw_tpm_set_buffersize(want, inuse, min, max);
+}
+
+static char *
+op_get_info(void *arg, uint64_t flags)
+{
+	(void)arg;
+	return sw_tpm_get_info(flags);
+}
+
+static uint32_t
+op_lock_storage(void *arg, uint32_t retries)
+{
+	(void)arg;
+	return sw_tpm_lock_storage(retries);
+}
+
+/* -------------------------------------------------------------- loop */
+
+static int
+poll_timeout(const struct server *s)
+{
+	int64_t now = now_ms(), t = -1, d;
+
+	if (s->dfd >= 0 && s->dlen > 0)
+		t = s->ddeadline;
+	if (s->cfd >= 0 && s->cst != C_IDLE && (t < 0 || s->cdeadline < t))
+		t = s->cdeadline;
+	if (t < 0)
+		return -1;
+	d = t - now;
+	return d < 0 ? 0 : (int)d;
+}
+
+static void
+check_deadlines(struct server *s)
+{
+	int64_t now = now_ms();
+
+	if (s->dfd >= 0 && s->dlen > 0 && now >= s->ddeadline) {
+		log_msg("Data client sent an incomplete command; "
+		    "closing the connection\n");
+		data_close(s);
+	}
+	if (s->cfd >= 0 && s->cst != C_IDLE && now >= s->cdeadline)
+		ctrl_close(s);
+}
+
+static void
+server_init(struct server *s, struct sw_server_cfg *cfg)
+{
+	memset(s, 0, sizeof(*s));
+	s->cfg = cfg;
+	s->dfd = cfg->data_fd;
+	s->dpersist = true;
+	s->cfd = cfg->ctrl_client_fd;
+	s->cpass_fd = -1;
+	s->ops = (struct ctrl_ops){
+		.arg = s, .running = op_running, .init = op_init,
+		.stop = op_stop, .get_established = op_get_est,
+		.set_locality = op_set_loc,
+		.reset_established = op_reset_est,
+		.hash_start = op_hash_start, .hash_data = op_hash_data,
+		.hash_end = op_hash_end, .cancel = op_cancel,
+		.store_volatile = op_store_volatile,
+		.get_blob = op_get_blob, .get_blob_sent = op_get_blob_sent,
+		.set_blob_lock = op_set_blob_lock, .set_blob = op_set_blob,
+		.get_config = op_get_config, .set_datafd = op_set_datafd,
+		.set_buffersize = op_set_bufsize, .get_info = op_get_info,
+		.lock_storage = op_lock_storage,
+	};
+	ctrl_ctx_init(&s->cctx, &s->ops, sw_tpm_is_tpm2());
+}
+
+int
+sw_server_run(struct sw_server_cfg *cfg)
+{
+	struct server *s;
+	struct pollfd pfd[5];
+	int n, i_sig, i_d, i_dl, i_c, i_cl, rc;
+
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return 1;
+	server_init(s, cfg);
+	s->dcap = sw_tpm_data_bufsize();
+	s->dbuf = malloc(s->dcap);
+	if (s->dbuf == NULL) {
+		free(s);
+		return 1;
+	}
+	while (!s->quit) {
+		n = 0;
+		i_d = i_dl = i_c = i_cl = -1;
+		i_sig = n;
+		pfd[n++] = (struct pollfd){ cfg->sig_fd, POLLIN, 0 };
+		if (s->dfd >= 0) {
+			i_d = n;
+			pfd[n++] = (struct pollfd){ s->dfd, POLLIN, 0 };
+		} else if (cfg->data_listen_fd >= 0) {
+			i_dl = n;
+			pfd[n++] = (struct pollfd){ cfg->data_listen_fd,
+			    POLLIN, 0 };
+		}
+		if (s->cfd >= 0) {
+			i_c = n;
+			pfd[n++] = (struct pollfd){ s->cfd, POLLIN, 0 };
+		} else if (cfg->ctrl_listen_fd >= 0) {
+			i_cl = n;
+			pfd[n++] = (struct pollfd){ cfg->ctrl_listen_fd,
+			    POLLIN, 0 };
+		}
+		if (poll(pfd, (nfds_t)n, poll_timeout(s)) < 0) {
+			if (errno == EINTR)
+				continue;
+			s->rc = 1;
+			break;
+		}
+		if (pfd[i_sig].revents)
+			break;
+		if (i_d >= 0 && pfd[i_d].revents) {
+			if (pfd[i_d].revents & POLLIN) {
+				data_readable(s);
+			} else {
+				log_msg("Data client disconnected\n");
+				data_close(s);
+			}
+		}
+		if (s->quit)
+			break;
+		if (i_dl >= 0 && (pfd[i_dl].revents & POLLIN))
+			data_accept(s);
+		if (i_cl >= 0 && (pfd[i_cl].revents & POLLIN))
+			ctrl_accept(s);
+		if (i_c >= 0 && s->cfd >= 0 && pfd[i_c].revents) {
+			if (pfd[i_c].revents & (POLLIN | POLLHUP | POLLERR))
+				ctrl_readable(s);
+		}
+		check_deadlines(s);
+	}
+	rc = s->rc;
+	if (s->cfd >= 0)
+		close(s->cfd);
+	if (s->dfd >= 0)
+		close(s->dfd);
+	ctrl_ctx_reset(&s->cctx);
+	free(s->dbuf);
+	free(s);
+	return rc;
+}

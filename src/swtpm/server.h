@@ -1,0 +1,28 @@
+/*
+ * The single-threaded poll loop: control channel and data channel front
+ * ends (listening sockets, connected fds, character devices, SET_DATAFD).
+ * No client can stall another: every read is non-blocking and every
+ * partial request has a deadline.
+ */
+#ifndef SWTPM_SERVER_H
+#define SWTPM_SERVER_H
+
+#include <stdbool.h>
+
+struct sw_server_cfg {
+	int	 data_listen_fd;	/* -1: none */
+	bool	 data_disconnect;	/* close after each response */
+	int	 data_fd;		/* connected data fd, -1: none */
+	bool	 data_chardev;		/* HUP of data_fd ends the process */
+	bool	 terminate;		/* data connection loss ends it */
+	bool	 have_server;		/* --server/-p/--fd: no SET_DATAFD */
+	int	 ctrl_listen_fd;	/* -1: none */
+	int	 ctrl_client_fd;	/* clientfd=, -1: none */
+	bool	 ctrl_terminate;
+	int	 sig_fd;		/* self-pipe read end */
+};
+
+/* Runs until a signal, SHUTDOWN or a terminate condition; 0 or 1. */
+int	 sw_server_run(struct sw_server_cfg *);
+
+#endif

@@ -1,0 +1,79 @@
+/*
+ * libtpms glue: the NVRAM and locality callbacks, TPM start/stop with the
+ * automatic TPM2_Shutdown, the storage lock life cycle and state-blob
+ * transfer. libtpms forces one process-wide instance, kept in tpm.c.
+ */
+#ifndef SWTPM_TPM_H
+#define SWTPM_TPM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "state.h"
+
+struct sw_tpm_cfg {
+	bool		 tpm2;
+	const char	*state_uri;	/* NULL: no state backend */
+	struct st_store_cfg store_cfg;
+	struct st_key	 filekey;	/* len 0: none */
+	struct st_key	 migkey;
+	bool		 incoming;	/* --migration incoming */
+	bool		 disable_auto_shutdown;
+	bool		 loc_reject4;
+	bool		 loc_allow_set;
+};
+
+/* Chooses the TPM version and registers callbacks; copies cfg. */
+uint32_t	 sw_tpm_setup(const struct sw_tpm_cfg *);
+/* CMD_INIT semantics (control-channel.md §3.2). */
+uint32_t	 sw_tpm_init(uint32_t flags);
+/* CMD_STOP: automatic TPM2_Shutdown, then terminate. */
+void		 sw_tpm_stop(void);
+bool		 sw_tpm_running(void);
+bool		 sw_tpm_is_tpm2(void);
+/* The --flags startup command; returns false on a libtpms failure. */
+bool		 sw_tpm_startup(int type, uint32_t *code);
+/*
+ * Ensures the storage lock before a data command; false means the lock
+ * could not be taken and the process must terminate.
+ */
+bool		 sw_tpm_ensure_lock(void);
+/*
+ * Processes one data-channel message (prefix detection, not-running
+ * response, pre-filter, libtpms). *resp points to an internal buffer
+ * valid until the next call; returns false if nothing is to be sent.
+ */
+bool		 sw_tpm_data(const uint8_t *in, size_t n, const uint8_t **resp,
+		    size_t *rlen);
+/* Shut down for process exit (auto-shutdown, terminate, free, unlock). */
+void		 sw_tpm_exit(void);
+
+/* Control operations (see struct ctrl_ops). */
+uint32_t	 sw_tpm_set_locality(uint8_t loc);
+uint32_t	 sw_tpm_get_established(uint8_t *bit);
+uint32_t	 sw_tpm_reset_established(uint8_t loc);
+uint32_t	 sw_tpm_hash_start(void);
+uint32_t	 sw_tpm_hash_data(const uint8_t *p, size_t n);
+uint32_t	 sw_tpm_hash_end(void);
+uint32_t	 sw_tpm_cancel(void);
+uint32_t	 sw_tpm_store_volatile(void);
+uint32_t	 sw_tpm_get_blob(uint32_t flags, uint32_t type, uint8_t **blob,
+		    size_t *len, uint32_t *st_flags);
+void		 sw_tpm_get_blob_sent(uint32_t type);
+uint32_t	 sw_tpm_set_blob_lock(void);
+uint32_t	 sw_tpm_set_blob(uint32_t flags, uint32_t type,
+		    const uint8_t *blob, size_t len);
+uint32_t	 sw_tpm_get_config(void);
+uint32_t	 sw_tpm_set_buffersize(uint32_t want, uint32_t *inuse,
+		    uint32_t *min, uint32_t *max);
+char		*sw_tpm_get_info(uint64_t flags);
+uint32_t	 sw_tpm_lock_storage(uint32_t retries);
+/* Max size of one data-channel message (TPM_BUFFER_MAX + 9). */
+size_t		 sw_tpm_data_bufsize(void);
+/* Result code for a state-module error (one mapping, here). */
+uint32_t	 sw_st_result(enum st_err);
+/* --print-states output for the configured backend; 0 or exit status. */
+int		 sw_tpm_print_states(void);
+
+#endif
