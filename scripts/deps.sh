@@ -1,0 +1,16 @@
+#!/bin/sh
+# Installs the Debian packages needed to build and test (needs root).
+set -e
+PKGS="build-essential autoconf automake libtool pkg-config \
+libtpms-dev libjson-c-dev libssl-dev \
+swtpm swtpm-tools tpm2-tools socat python3 \
+qemu-system-x86 qemu-utils seabios busybox-static cpio"
+if [ "$(id -u)" != 0 ]; then
+	SUDO=sudo
+else
+	SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $PKGS >/dev/null

@@ -1,0 +1,60 @@
+#!/bin/bash
+# Builds twice (plain -Werror, then ASan+UBSan) and runs the whole test
+# suite in each; prints one closing "N passed, N failed" line.
+# Usage: scripts/test.sh [--no-deps] [--no-sanitizers]
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+deps=1
+sani=1
+for a in "$@"; do
+	case $a in
+	--no-deps) deps=0 ;;
+	--no-sanitizers) sani=0 ;;
+	*) echo "unknown argument: $a" >&2; exit 2 ;;
+	esac
+done
+if [ $deps = 1 ]; then
+	"$top/scripts/deps.sh" || { echo "dependency install failed" >&2; exit 1; }
+fi
+cd "$top" && ./autogen.sh >/dev/null 2>&1 || { echo "autogen failed" >&2; exit 1; }
+
+total_pass=0
+total_fail=0
+status=0
+
+# run_suite NAME CONFIGURE-ARGS...
+run_suite() {
+	local name=$1; shift
+	local dir="$top/build-$name"
+	rm -rf "$dir" && mkdir -p "$dir" && cd "$dir" || return 1
+	echo "=== $name: configure $*"
+	if ! "$top/configure" -q "$@" >configure.out 2>&1; then
+		cat configure.out; total_fail=$((total_fail + 1)); status=1; return
+	fi
+	echo "=== $name: build"
+	if ! make -s -j2 >build.out 2>&1; then
+		cat build.out; total_fail=$((total_fail + 1)); status=1; return
+	fi
+	echo "=== $name: check"
+	make -s -j2 check >check.out 2>&1 || status=1
+	grep -E '^(PASS|FAIL|SKIP|ERROR|XFAIL|XPASS):' check.out
+	local p f
+	p=$(grep -c -E '^(PASS|XFAIL):' check.out)
+	f=$(grep -c -E '^(FAIL|ERROR|XPASS):' check.out)
+	if [ "$f" != 0 ]; then
+		for log in $(grep -l -E '^:test-result: (FAIL|ERROR)' $(find . -name '*.trs') 2>/dev/null); do
+			echo "----- ${log%.trs}.log"; tail -n 60 "${log%.trs}.log"
+		done
+	fi
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+}
+
+run_suite plain --enable-werror
+if [ $sani = 1 ]; then
+	# The QEMU guest suite runs once, in the plain build.
+	export SKIP_QEMU=1
+	run_suite sanitizers --enable-werror --enable-sanitizers
+fi
+echo "$total_pass passed, $total_fail failed"
+[ $status = 0 ] && [ $total_fail = 0 ]
