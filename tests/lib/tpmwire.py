@@ -46,6 +46,7 @@ Actions:
                      keep the other end as NAME.  FD '-' = no socketpair.
                      Only one spawned process at a time.
   pid                print the spawned process id
+  signal N           send signal number N to the spawned process
   wait               wait up to the timeout for the spawned process:
                      print 'EXIT <status>' (negative = signal) or RUNNING
   pty NAME           open a pty in raw mode; the master is kept as NAME
@@ -376,6 +377,10 @@ class Runner:
                 self.spawn(*take(3))
             elif act == 'pid':
                 self.out(str(self.child.pid if self.child else 0))
+            elif act == 'signal':
+                if self.child is None:
+                    raise Usage('nothing spawned')
+                self.child.send_signal(int(take(1)[0]))
             elif act == 'wait':
                 self.wait(self.tmo)
             elif act == 'pty':
