@@ -79,11 +79,8 @@ store_open(void)
 	}
 	e = st_store_open(&tpm.store, tpm.cfg.state_uri, &tpm.cfg.store_cfg,
 	    msg, sizeof(msg), notice, sizeof(notice));
-	if (notice[0] != '\0') {
-		/* COMPAT: the reference prints this on stdout. */
-		printf("%s\n", notice);
-		fflush(stdout);
-	}
+	if (notice[0] != '\0')
+		log_msg("%s\n", notice);
 	if (e != ST_OK) {
 		log_msg("Error: could not open state '%s': %s\n",
 		    tpm.cfg.state_uri, msg[0] ? msg : st_strerror(e));
