@@ -261,6 +261,12 @@ prepare_startup(const struct config *cfg, struct side *sd, unsigned r)
 	return rc == 0 ? 0 : -1;
 }
 
+static bool
+is_small(enum wl w)
+{
+	return w == WL_GETRANDOM || w == WL_PCR || w == WL_HASH;
+}
+
 static unsigned
 iters_of(const struct config *cfg, enum wl w)
 {
@@ -279,12 +285,10 @@ iters_of(const struct config *cfg, enum wl w)
 	}
 }
 
-#define CHUNKS	10
-
 /*
- * Workload w on every side, alternating in chunks (A, B, B, A, ...) so
- * that both see the same machine conditions. Start-up alternates per
- * iteration.
+ * Workload w on every side, alternating in short chunks (about a
+ * millisecond of small commands; a few heavy ones; one start-up) and
+ * rotating who goes first, so that both see the same machine conditions.
  */
 static int
 interleave(const struct config *cfg, struct results *res, struct side *sd,
@@ -296,7 +300,8 @@ interleave(const struct config *cfg, struct results *res, struct side *sd,
 	long		ops;
 	int		fd;
 
-	nch = w == WL_STARTUP ? iters : iters < CHUNKS ? 1 : CHUNKS;
+	per = w == WL_STARTUP ? 1 : is_small(w) ? 40 : 5;
+	nch = (iters + per - 1) / per;
 	for (j = 0; j < nsd; j++)
 		samples_reset(&sd[j].s);
 	for (k = 0; k < nch; k++) {
@@ -394,12 +399,6 @@ out:
 static const enum wl main_wls[] = {
 	WL_GETRANDOM, WL_PCR, WL_HASH, WL_PRIMARY, WL_MIGRATION,
 };
-
-static bool
-is_small(enum wl w)
-{
-	return w == WL_GETRANDOM || w == WL_PCR || w == WL_HASH;
-}
 
 /*
  * Servers A and B in round r, interleaved workload by workload; the null
@@ -675,7 +674,7 @@ usage(void)
 "         [--quick] [--rounds N] [--small N] [--nv N] [--heavy N]\n"
 "         [--start N] [--density N] [--density-passes N]\n"
 "         [--cpu N|-1] [--json FILE|-]\n"
-"         [--dir DIR] [--keep] [--ours-nofsync-opt S]\n"
+"         [--dir DIR] [--keep] [--ours-main-opt S] [--ours-nofsync-opt S]\n"
 "         [--ours-durable-opt S|--no-ours-durable] [--ref-durable-opt S]\n");
 	exit(2);
 }
@@ -714,6 +713,7 @@ parse(int argc, char **argv, struct config *cfg)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "keep", no_argument, NULL, 'k' },
 		{ "ours-nofsync-opt", required_argument, NULL, 1 },
+		{ "ours-main-opt", required_argument, NULL, 5 },
 		{ "ours-durable-opt", required_argument, NULL, 2 },
 		{ "no-ours-durable", no_argument, NULL, 3 },
 		{ "ref-durable-opt", required_argument, NULL, 4 },
@@ -757,6 +757,7 @@ parse(int argc, char **argv, struct config *cfg)
 		case 2: cfg->durable_opt[0] = optarg; break;
 		case 3: cfg->durable_opt[0] = NULL; break;
 		case 4: cfg->durable_opt[1] = optarg; break;
+		case 5: cfg->main_opt[0] = optarg; break;
 		default: usage();
 		}
 	}

@@ -215,6 +215,12 @@ report_table(FILE *f, const struct config *cfg, const struct results *res)
 	fprintf(f, "ours: %s (%s)\nref:  %s (%s)\n", cfg->bin[0],
 	    res->versions[0], cfg->bin[1] ? cfg->bin[1] : "-",
 	    res->versions[1]);
+	fprintf(f, "--tpmstate dir=D suffixes (ours/ref): main '%s'/'%s', "
+	    "nv_write '%s'/'%s', nv_write_durable '%s'/'%s'\n",
+	    cfg->main_opt[0], cfg->main_opt[1], cfg->nofsync_opt[0],
+	    cfg->nofsync_opt[1], cfg->durable_opt[0] ? cfg->durable_opt[0] :
+	    "(skipped)", cfg->durable_opt[1] ? cfg->durable_opt[1] :
+	    "(skipped)");
 	fprintf(f, "rounds: %u interleaved, pinned to CPU %d; iterations "
 	    "small %u, nv %u, heavy %u, start-up %u\n\n", res->rounds,
 	    cfg->cpu, cfg->small, cfg->nv, cfg->heavy, cfg->start);
@@ -463,6 +469,13 @@ report_json(const char *path, const struct config *cfg,
 		    json_object_new_string(cfg->bin[who]) : NULL);
 		json_object_object_add(a, "version", json_object_new_string(
 		    res->versions[who]));
+		json_object_object_add(a, "tpmstate_main",
+		    json_object_new_string(cfg->main_opt[who]));
+		json_object_object_add(a, "tpmstate_nv_write",
+		    json_object_new_string(cfg->nofsync_opt[who]));
+		json_object_object_add(a, "tpmstate_nv_write_durable",
+		    cfg->durable_opt[who] ? json_object_new_string(
+		    cfg->durable_opt[who]) : NULL);
 		json_object_object_add(o, who_names[who], a);
 	}
 	json_object_object_add(root, "servers", o);
