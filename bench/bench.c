@@ -425,16 +425,22 @@ round_servers(const struct config *cfg, struct results *res,
 		    true))
 			goto fail;
 		if (tpm_do(sd[j].in.dfd, cmd, tc_getrandom(cmd, sizeof(cmd),
-		    32)) != 0 || proc_mem(sd[j].in.pid, &ms) != 0)
+		    32)) != 0)
 			goto fail;
-		m->rss_idle = ms.rss_kb;
-		m->pss_idle = m->pss_peak = ms.pss_kb;
-		m->fd_before = proc_fds(sd[j].in.pid);
 	}
 	if (mkdirf(dir, sizeof(dir), cfg->base, r, "null", "main") ||
 	    start_inst(&sd[nsd].in, sd[nsd].bin, dir, "", FLAGS_STARTED,
 	    false))
 		goto fail;
+	/* Idle figures once every process is up (PSS splits shared pages). */
+	for (j = 0; j < nsd; j++) {
+		m = &res->mem[sd[j].who][r];
+		if (proc_mem(sd[j].in.pid, &ms) != 0)
+			goto fail;
+		m->rss_idle = ms.rss_kb;
+		m->pss_idle = m->pss_peak = ms.pss_kb;
+		m->fd_before = proc_fds(sd[j].in.pid);
+	}
 	for (i = 0; i < sizeof(main_wls) / sizeof(main_wls[0]); i++) {
 		if (interleave(cfg, res, sd, nsd + is_small(main_wls[i]),
 		    main_wls[i], r) != 0)
