@@ -129,10 +129,11 @@ struct side {
 static int
 migrate_once(struct side *sd)
 {
-	uint8_t		flags[4] = { 0, 0, 0, PTM_INIT_FLAG_DELETE_VOLATILE };
+	uint8_t		flags[4] = { 0, 0, 0, 0 };
 	uint32_t	r1 = 1, r2 = 1, r3 = 1, r4 = 1, r5 = 1, r6 = 1;
 	int		fd = sd->in.cfd;
 
+	flags[3] = PTM_INIT_FLAG_DELETE_VOLATILE;
 	if (ctrl_get_blob(fd, PTM_BLOB_TYPE_PERMANENT, &sd->perm, &r1) ||
 	    ctrl_get_blob(fd, PTM_BLOB_TYPE_VOLATILE, &sd->vol, &r2) ||
 	    ctrl_simple(fd, CMD_STOP, NULL, 0, &r3) ||

@@ -23,10 +23,13 @@ extern const char *const wl_names[WL_COUNT];
 extern const char *const who_names[WHO_COUNT];
 
 struct config {
-	const char	*bin[2];	/* A, B; B may be NULL */
-	const char	*main_opt[2];	/* --tpmstate suffix, main instance */
-	const char	*nofsync_opt[2]; /* suffix for reference durability */
-	const char	*durable_opt[2]; /* suffix for full durability or NULL */
+	/* Index 0 = A (ours), 1 = B (reference; bin[1] may be NULL). */
+	const char	*bin[2];
+	/* --tpmstate dir=D suffixes: main instance, NV write at the
+	 * reference's durability, NV write at full durability (NULL: skip). */
+	const char	*main_opt[2];
+	const char	*nofsync_opt[2];
+	const char	*durable_opt[2];
 	const char	*null_bin, *floor_bin;
 	const char	*json, *base;
 	unsigned	 rounds, small, nv, heavy, start, density, dpasses;
@@ -49,13 +52,16 @@ struct memrow {
 
 struct dens {
 	bool		have;
-	unsigned	n, passes;	/* instances; runs (medians) */
-	double		ready_s;	/* spawn of the first to all connectable */
-	double		answer_ms;	/* GetRandom to all, until all answered */
-	double		total_s;	/* spawn of the first to all answered */
-	double		pss_kb, rss_kb;	/* each, idle after answering */
-	double		pss_anon_kb;	/* each, anonymous part of pss_kb */
-	double		pss_early_kb;	/* each, when all were connectable */
+	/*
+	 * n instances, medians of `passes` runs. Seconds from the first
+	 * spawn until all connect (ready_s) and until all answered one
+	 * GetRandom (total_s); milliseconds from sending it to all until
+	 * all answered. Memory per instance in KiB, idle after answering;
+	 * pss_early_kb when all could connect.
+	 */
+	unsigned	n, passes;
+	double		ready_s, answer_ms, total_s;
+	double		pss_kb, rss_kb, pss_anon_kb, pss_early_kb;
 };
 
 struct results {
@@ -66,7 +72,8 @@ struct results {
 	struct dens	dens[2];
 };
 
-void	 report_table(FILE *, const struct config *, const struct results *);
+void	 report_table(FILE *, const struct config *,
+	    const struct results *);
 /* path "-" writes to stdout. Returns 0 or -1. */
 int	 report_json(const char *path, const struct config *,
 	    const struct results *);

@@ -48,7 +48,8 @@ ratio(const struct results *res, enum wl wa, int a, enum wl wb, int b,
 
 	out->n = 0;
 	for (r = 0; r < res->rounds; r++) {
-		const struct cell *x = &res->c[wa][a][r], *y = &res->c[wb][b][r];
+		const struct cell *x = &res->c[wa][a][r];
+		const struct cell *y = &res->c[wb][b][r];
 
 		if (x->have && y->have && y->s.p50_us > 0)
 			out->rounds[out->n++] = x->s.p50_us / y->s.p50_us;
@@ -287,11 +288,11 @@ report_table(FILE *f, const struct config *cfg, const struct results *res)
 	fprintf(f, "%-17s", "instances");
 	for (who = 0; who < 2; who++)
 		num(f, res->dens[who].have ? res->dens[who].n : NAN, 10, 0);
-#define DROW(label, fld, prec) do {					\
-	fprintf(f, "\n%-17s", label);						\
-	for (who = 0; who < 2; who++)						\
-		num(f, res->dens[who].have ? res->dens[who].fld : NAN, 10,	\
-		    prec);							\
+#define DROW(label, fld, prec) do {				\
+	fprintf(f, "\n%-17s", label);					\
+	for (who = 0; who < 2; who++)					\
+		num(f, res->dens[who].have ? res->dens[who].fld :	\
+		    NAN, 10, prec);					\
 } while (0)
 	DROW("pss_each_kib", pss_kb, 0);
 	DROW("pss_anon_each_kib", pss_anon_kb, 0);

@@ -16,7 +16,7 @@ struct samples {
 struct summary {
 	size_t		 n;
 	double		 p50_us, p99_us, mean_us;
-	double		 ops;		/* n / sum of latencies, per second */
+	double		 ops;	/* n per second of summed latency */
 };
 
 uint64_t	 now_ns(void);
