@@ -40,6 +40,8 @@
 #   sw_stop NAME             SIGTERM, wait up to 5 s, then SIGKILL
 #   sw_alive NAME            true if NAME still runs (not a zombie)
 #   sw_out NAME              print NAME's collected stdout/stderr
+#   sw_require NAME          if NAME is no longer running: not ok, show
+#                            its output and end the test (t_done)
 #   wait_for SECS CMD...     poll CMD every 20 ms until it succeeds;
 #                            returns 1 after SECS
 #   sha256_of_files FILE...  print "name sum" lines (for comparisons)
@@ -266,6 +268,15 @@ sw_alive()
 {
 	local pid=${T_PIDS[$1]:-}
 	[ -n "$pid" ] && ! t_dead "$pid"
+}
+
+sw_require()
+{
+	if ! sw_alive "$1"; then
+		notok "$1 is still running"
+		sw_out "$1" | tail -n 20 | sed 's/^/#   /'
+		t_done
+	fi
 }
 
 sw_out()

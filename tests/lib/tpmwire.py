@@ -26,7 +26,8 @@ Actions:
   close              close the current socket
   shutwr             shutdown(SHUT_WR) on the current socket
   send HEX           one write of HEX
-  sendrand N         one write of N random bytes
+  sendrand N         one write of N pseudo-random bytes (see seed)
+  seed S             seed the generator used by sendrand (default 0)
   sendfd HEX WHAT    one sendmsg of HEX carrying one SCM_RIGHTS fd, WHAT is
                        null       a fresh fd of /dev/null (closed after)
                        pair:NAME  one end of a new AF_UNIX socketpair (the
@@ -170,6 +171,7 @@ class Runner:
         self.child = None
         self.pty_path = None
         self.pty_slave = None
+        self.rnd = random.Random(0)
 
     def out(self, line):
         sys.stdout.write(line + '\n')
@@ -356,7 +358,10 @@ class Runner:
             elif act == 'send':
                 self.send(parse_hex(take(1)[0]))
             elif act == 'sendrand':
-                self.send(os.urandom(int(take(1)[0])))
+                n = int(take(1)[0])
+                self.send(bytes(self.rnd.getrandbits(8) for _ in range(n)))
+            elif act == 'seed':
+                self.rnd = random.Random(int(take(1)[0]))
             elif act == 'sendfd':
                 hx, what = take(2)
                 self.sendfd(parse_hex(hx), what)
