@@ -190,11 +190,22 @@ mkdirf(char *buf, size_t cap, const char *base, unsigned r, const char *who,
 	return 0;
 }
 
+/*
+ * TCP port of a server slot (0 = unix sockets). Slots: 0-2 main sides,
+ * 3-4 nv_write, 5-6 nv_write_durable, 7-8 start-up, 9-10 density
+ * templates, 16 + i density instance i. Each slot takes two ports.
+ */
+static int
+port_of(const struct config *cfg, unsigned slot)
+{
+	return cfg->tcp ? cfg->tcp + 2 * (int)slot : 0;
+}
+
 static int
 start_inst(struct inst *in, const char *bin, const char *dir,
-    const char *opt, const char *flags, bool ctrl)
+    const char *opt, const char *flags, int port, bool ctrl)
 {
-	if (inst_spawn(in, bin, dir, opt, flags, false) != 0 ||
+	if (inst_spawn(in, bin, dir, opt, flags, port, false) != 0 ||
 	    inst_connect(in, ctrl, 100, 20000) != 0) {
 		warnx_("cannot start '%s' in '%s' (see server.log)", bin,
 		    dir);
@@ -227,7 +238,8 @@ loop_startup(const struct config *cfg, struct side *sd, unsigned n,
 	for (i = 0; i < warm + n; i++) {
 		t0 = now_ns();
 		if (inst_spawn(&in, sd->bin, sd->stdir,
-		    cfg->main_opt[sd->who], "not-need-init", false) != 0 ||
+		    cfg->main_opt[sd->who], "not-need-init",
+		    port_of(cfg, 7 + (unsigned)sd->who), false) != 0 ||
 		    inst_connect(&in, false, 20, 20000) != 0) {
 			inst_stop(&in);
 			return -1;
@@ -255,7 +267,8 @@ prepare_startup(const struct config *cfg, struct side *sd, unsigned r)
 
 	if (mkdirf(sd->stdir, sizeof(sd->stdir), cfg->base, r,
 	    who_names[sd->who], "startup") || start_inst(&in, sd->bin,
-	    sd->stdir, cfg->main_opt[sd->who], FLAGS_STARTED, false))
+	    sd->stdir, cfg->main_opt[sd->who], FLAGS_STARTED,
+	    port_of(cfg, 7 + (unsigned)sd->who), false))
 		return -1;
 	rc = tpm_do(in.dfd, cmd, tc_getrandom(cmd, sizeof(cmd), 8));
 	inst_stop(&in);
@@ -370,7 +383,8 @@ round_nv(const struct config *cfg, struct results *res, struct side *all,
 		if (mkdirf(dir, sizeof(dir), cfg->base, r,
 		    who_names[all[j].who], wl_names[w]) ||
 		    start_inst(&all[j].in, all[j].bin, dir, opt,
-		    FLAGS_STARTED, false))
+		    FLAGS_STARTED, port_of(cfg, (w == WL_NV ? 3u : 5u) +
+		    (unsigned)all[j].who), false))
 			goto out;
 		n++;
 		rc = tpm_do(all[j].in.dfd, cmd, tc_nv_define(cmd,
@@ -423,7 +437,7 @@ round_servers(const struct config *cfg, struct results *res,
 		if (mkdirf(dir, sizeof(dir), cfg->base, r,
 		    who_names[sd[j].who], "main") || start_inst(&sd[j].in,
 		    sd[j].bin, dir, cfg->main_opt[sd[j].who], FLAGS_STARTED,
-		    true))
+		    port_of(cfg, (unsigned)sd[j].who), true))
 			goto fail;
 		if (tpm_do(sd[j].in.dfd, cmd, tc_getrandom(cmd, sizeof(cmd),
 		    32)) != 0)
@@ -431,7 +445,7 @@ round_servers(const struct config *cfg, struct results *res,
 	}
 	if (mkdirf(dir, sizeof(dir), cfg->base, r, "null", "main") ||
 	    start_inst(&sd[nsd].in, sd[nsd].bin, dir, "", FLAGS_STARTED,
-	    false))
+	    port_of(cfg, WHO_NULL), false))
 		goto fail;
 	/* Idle figures once every process is up (PSS splits shared pages). */
 	for (j = 0; j < nsd; j++) {
@@ -527,7 +541,8 @@ run_density(const struct config *cfg, struct dens *d, int who,
 	}
 	if (mkdirf(tdir, sizeof(tdir), cfg->base, pass, who_names[who],
 	    "density-template") || start_inst(&tpl, cfg->bin[who], tdir,
-	    cfg->main_opt[who], FLAGS_STARTED, false))
+	    cfg->main_opt[who], FLAGS_STARTED, port_of(cfg, 9u +
+	    (unsigned)who), false))
 		return -1;
 	inst_stop(&tpl);
 	if ((in = calloc(n, sizeof(*in))) == NULL)
@@ -540,7 +555,8 @@ run_density(const struct config *cfg, struct dens *d, int who,
 		    who_names[who], i);
 		if (mkdir(dir, 0700) != 0 || copy_state(tdir, dir) != 0 ||
 		    inst_spawn(&in[i], cfg->bin[who], dir,
-		    cfg->main_opt[who], FLAGS_STARTED, true) != 0)
+		    cfg->main_opt[who], FLAGS_STARTED, port_of(cfg, 16 + i),
+		    true) != 0)
 			goto out;
 	}
 	end = now_ns() + (120000 + 100ull * n) * 1000000u;
@@ -680,7 +696,7 @@ usage(void)
 "usage: swtpm_bench --ours PATH [--ref PATH] --null PATH --floor PATH\n"
 "         [--quick] [--rounds N] [--small N] [--nv N] [--heavy N]\n"
 "         [--start N] [--density N] [--density-passes N]\n"
-"         [--cpu N|-1] [--json FILE|-]\n"
+"         [--cpu N|-1] [--json FILE|-] [--tcp BASEPORT]\n"
 "         [--dir DIR] [--keep] [--ours-main-opt S] [--ours-nofsync-opt S]\n"
 "         [--ours-durable-opt S|--no-ours-durable] [--ref-durable-opt S]\n");
 	exit(2);
@@ -721,6 +737,7 @@ parse(int argc, char **argv, struct config *cfg)
 		{ "keep", no_argument, NULL, 'k' },
 		{ "ours-nofsync-opt", required_argument, NULL, 1 },
 		{ "ours-main-opt", required_argument, NULL, 5 },
+		{ "tcp", required_argument, NULL, 't' },
 		{ "ours-durable-opt", required_argument, NULL, 2 },
 		{ "no-ours-durable", no_argument, NULL, 3 },
 		{ "ref-durable-opt", required_argument, NULL, 4 },
@@ -765,6 +782,7 @@ parse(int argc, char **argv, struct config *cfg)
 		case 3: cfg->durable_opt[0] = NULL; break;
 		case 4: cfg->durable_opt[1] = optarg; break;
 		case 5: cfg->main_opt[0] = optarg; break;
+		case 't': cfg->tcp = (int)num(optarg, 1024); break;
 		default: usage();
 		}
 	}
@@ -779,6 +797,10 @@ parse(int argc, char **argv, struct config *cfg)
 		cfg->start = set & 16 ? cfg->start : 3;
 		cfg->density = set & 32 ? cfg->density : 10;
 		cfg->dpasses = set & 64 ? cfg->dpasses : 1;
+	}
+	if (cfg->tcp && cfg->tcp + 2 * (16 + (long)cfg->density) > 65535) {
+		fprintf(stderr, "swtpm_bench: --tcp port range too high\n");
+		exit(2);
 	}
 	if (cfg->rounds > MAX_ROUNDS || cfg->dpasses > MAX_ROUNDS)
 		usage();

@@ -34,6 +34,7 @@ struct config {
 	const char	*json, *base;
 	unsigned	 rounds, small, nv, heavy, start, density, dpasses;
 	int		 cpu;
+	int		 tcp;	/* base port; 0 = unix sockets */
 	bool		 quick, keep;
 };
 

@@ -1,6 +1,7 @@
 /*
  * Null server: the IPC floor of the benchmark. Takes the swtpm socket
- * command line (only the unixio --server and --ctrl paths matter) and
+ * command line (only --server and --ctrl matter: unixio path= or tcp
+ * port=, on 127.0.0.1) and
  * answers every TPM command with a canned success response of the size
  * a real one would have (GetRandom: the requested bytes). No libtpms.
  */
@@ -15,6 +16,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include "bytes.h"
@@ -33,19 +36,19 @@ on_signal(int sig)
 	quit = 1;
 }
 
-/* Value of key "path=" in a comma-separated sub-option string. */
+/* Value of "key=" (key includes the '=') in a sub-option string. */
 static int
-opt_path(const char *arg, char *out, size_t cap)
+opt_val(const char *arg, const char *key, char *out, size_t cap)
 {
 	const char	*p = arg;
-	size_t		 n;
+	size_t		 n, kl = strlen(key);
 
 	while (p && *p) {
-		if (strncmp(p, "path=", 5) == 0) {
-			n = strcspn(p + 5, ",");
+		if (strncmp(p, key, kl) == 0) {
+			n = strcspn(p + kl, ",");
 			if (n == 0 || n >= cap)
 				return -1;
-			memcpy(out, p + 5, n);
+			memcpy(out, p + kl, n);
 			out[n] = '\0';
 			return 0;
 		}
@@ -80,6 +83,46 @@ listen_at(const char *path)
 		return -1;
 	}
 	return fd;
+}
+
+static int
+listen_tcp(const char *port)
+{
+	struct sockaddr_in	sin;
+	long			p = strtol(port, NULL, 10);
+	int			fd, one = 1;
+
+	if (p <= 0 || p > 65535)
+		return -1;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)p);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
+	    listen(fd, 1) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Listening socket for a --server / --ctrl value; -2 if none given. */
+static int
+listen_opt(const char *arg, char *path, size_t cap)
+{
+	char	port[16];
+
+	*path = '\0';
+	if (arg == NULL)
+		return -2;
+	if (opt_val(arg, "port=", port, sizeof(port)) == 0)
+		return listen_tcp(port);
+	if (opt_val(arg, "path=", path, cap) == 0)
+		return listen_at(path);
+	return -1;
 }
 
 static void
@@ -138,6 +181,7 @@ int
 main(int argc, char **argv)
 {
 	char		 dpath[108] = "", cpath[108] = "";
+	const char	*sopt = NULL, *copt = NULL;
 	uint8_t		 buf[BUF_MAX];
 	struct pollfd	 pfd[4];
 	int		 dl = -1, cl = -1, dc = -1, cc = -1, i;
@@ -145,20 +189,16 @@ main(int argc, char **argv)
 
 	for (i = 1; i + 1 < argc; i++) {
 		if (strcmp(argv[i], "--server") == 0)
-			opt_path(argv[i + 1], dpath, sizeof(dpath));
+			sopt = argv[i + 1];
 		else if (strcmp(argv[i], "--ctrl") == 0)
-			opt_path(argv[i + 1], cpath, sizeof(cpath));
-	}
-	if (!*dpath) {
-		fprintf(stderr, "bench_null: need --server "
-		    "type=unixio,path=P\n");
-		return 1;
+			copt = argv[i + 1];
 	}
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	if ((dl = listen_at(dpath)) < 0 || (*cpath &&
-	    (cl = listen_at(cpath)) < 0)) {
+	dl = listen_opt(sopt, dpath, sizeof(dpath));
+	cl = listen_opt(copt, cpath, sizeof(cpath));
+	if (dl < 0 || cl == -1) {
 		fprintf(stderr, "bench_null: cannot listen: %s\n",
 		    strerror(errno));
 		return 1;
@@ -198,7 +238,8 @@ main(int argc, char **argv)
 				data_reply(dc, buf, (size_t)n);
 		}
 	}
-	unlink(dpath);
+	if (*dpath)
+		unlink(dpath);
 	if (*cpath)
 		unlink(cpath);
 	return 0;

@@ -19,6 +19,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -76,7 +79,7 @@ sleep_us(unsigned us)
 
 int
 inst_spawn(struct inst *in, const char *bin, const char *dir,
-    const char *tpmstate_opt, const char *flags, bool unpin)
+    const char *tpmstate_opt, const char *flags, int port, bool unpin)
 {
 	char	 st[INST_PATH_MAX + 64], srv[INST_PATH_MAX + 32];
 	char	 ctl[INST_PATH_MAX + 32], log[INST_PATH_MAX + 16];
@@ -91,8 +94,14 @@ inst_spawn(struct inst *in, const char *bin, const char *dir,
 	snprintf(in->data, sizeof(in->data), "%s/data", dir);
 	snprintf(in->ctrl, sizeof(in->ctrl), "%s/ctrl", dir);
 	snprintf(st, sizeof(st), "dir=%s%s", dir, tpmstate_opt);
-	snprintf(srv, sizeof(srv), "type=unixio,path=%s", in->data);
-	snprintf(ctl, sizeof(ctl), "type=unixio,path=%s", in->ctrl);
+	in->port = port;
+	if (port) {
+		snprintf(srv, sizeof(srv), "type=tcp,port=%d", port);
+		snprintf(ctl, sizeof(ctl), "type=tcp,port=%d", port + 1);
+	} else {
+		snprintf(srv, sizeof(srv), "type=unixio,path=%s", in->data);
+		snprintf(ctl, sizeof(ctl), "type=unixio,path=%s", in->ctrl);
+	}
 	snprintf(log, sizeof(log), "%s/server.log", dir);
 	argv[n++] = (char *)bin;
 	argv[n++] = (char *)"socket";
@@ -125,24 +134,37 @@ inst_spawn(struct inst *in, const char *bin, const char *dir,
 	return 0;
 }
 
+/* Connect to a unix path, or to 127.0.0.1:port if port != 0. */
 static int
-unix_connect(const char *path)
+sock_connect(const char *path, int port)
 {
 	struct sockaddr_un	sun;
+	struct sockaddr_in	sin;
+	struct sockaddr		*sa = (struct sockaddr *)&sun;
 	struct timeval		tv = { 60, 0 };
-	int			fd, e;
+	socklen_t		salen = sizeof(sun);
+	int			fd, e, one = 1;
 
 	memset(&sun, 0, sizeof(sun));
+	memset(&sin, 0, sizeof(sin));
 	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
+	if (port) {
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons((uint16_t)port);
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sa = (struct sockaddr *)&sin;
+		salen = sizeof(sin);
+	} else if (strlen(path) >= sizeof(sun.sun_path)) {
 		errno = ENAMETOOLONG;
 		return -1;
-	}
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	} else
+		memcpy(sun.sun_path, path, strlen(path) + 1);
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+	if (port)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, sa, salen) != 0) {
 		e = errno;
 		close(fd);
 		errno = e;
@@ -164,7 +186,7 @@ inst_try_data(struct inst *in)
 {
 	if (in->dfd >= 0)
 		return 1;
-	in->dfd = unix_connect(in->data);
+	in->dfd = sock_connect(in->data, in->port);
 	if (in->dfd >= 0)
 		return 1;
 	if (errno != ENOENT && errno != ECONNREFUSED && errno != EAGAIN)
@@ -187,7 +209,7 @@ inst_connect(struct inst *in, bool ctrl, unsigned poll_us,
 	if (r < 0)
 		return -1;
 	while (ctrl && in->cfd < 0) {
-		in->cfd = unix_connect(in->ctrl);
+		in->cfd = sock_connect(in->ctrl, in->port ? in->port + 1 : 0);
 		if (in->cfd >= 0)
 			break;
 		if (now_ns() > end || !alive(in->pid))

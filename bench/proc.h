@@ -15,6 +15,7 @@
 
 struct inst {
 	pid_t	pid;
+	int	port;		/* 0: unix; else TCP port (ctrl +1) */
 	int	dfd;		/* data connection, -1 if none */
 	int	cfd;		/* control connection, -1 if none */
 	char	dir[INST_PATH_MAX - 8];
@@ -34,12 +35,15 @@ int	 last_cpu(void);
 void	 inst_init(struct inst *);
 /*
  * Start bin as "bin socket --tpm2 --tpmstate dir=DIR<opt> --server
- * type=unixio,path=DIR/data --ctrl type=unixio,path=DIR/ctrl --flags F".
- * unpin: run the child on every CPU the bench was allowed at start.
- * The child's stderr goes to DIR/server.log. Returns 0 or -1.
+ * type=unixio,path=DIR/data --ctrl type=unixio,path=DIR/ctrl --flags F",
+ * or with port != 0 "--server type=tcp,port=PORT --ctrl
+ * type=tcp,port=PORT+1" (127.0.0.1). unpin: run the child on every CPU
+ * the bench was allowed at start. The child's stdout and stderr go to
+ * DIR/server.log. Returns 0 or -1.
  */
 int	 inst_spawn(struct inst *, const char *bin, const char *dir,
-	    const char *tpmstate_opt, const char *flags, bool unpin);
+	    const char *tpmstate_opt, const char *flags, int port,
+	    bool unpin);
 /*
  * Connect the data (and, if ctrl, the control) socket, retrying every
  * poll_us until timeout_ms. Returns 0, or -1 (the server died or timed

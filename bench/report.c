@@ -222,9 +222,10 @@ report_table(FILE *f, const struct config *cfg, const struct results *res)
 	    cfg->nofsync_opt[1], cfg->durable_opt[0] ? cfg->durable_opt[0] :
 	    "(skipped)", cfg->durable_opt[1] ? cfg->durable_opt[1] :
 	    "(skipped)");
-	fprintf(f, "rounds: %u interleaved, pinned to CPU %d; iterations "
-	    "small %u, nv %u, heavy %u, start-up %u\n\n", res->rounds,
-	    cfg->cpu, cfg->small, cfg->nv, cfg->heavy, cfg->start);
+	fprintf(f, "rounds: %u interleaved, pinned to CPU %d, %s; "
+	    "iterations small %u, nv %u, heavy %u, start-up %u\n\n",
+	    res->rounds, cfg->cpu, cfg->tcp ? "TCP" : "unix sockets",
+	    cfg->small, cfg->nv, cfg->heavy, cfg->start);
 	fprintf(f, "p50 latency in us (median over rounds)\n");
 	fprintf(f, "%-17s %9s %9s %22s %9s %9s %10s %10s %10s\n",
 	    "workload", "ours", "ref", "ours/ref [min..max]", "floor", "null",
@@ -454,6 +455,8 @@ report_json(const char *path, const struct config *cfg,
 	json_object_object_add(root, "rounds", json_object_new_int(
 	    (int)res->rounds));
 	json_object_object_add(root, "cpu", json_object_new_int(cfg->cpu));
+	json_object_object_add(root, "transport", json_object_new_string(
+	    cfg->tcp ? "tcp" : "unix"));
 	o = json_object_new_object();
 	json_object_object_add(o, "small", json_object_new_int(
 	    (int)cfg->small));
