@@ -27,8 +27,10 @@
 #   tw ARGS...               run tpmwire.py ARGS (stdout = its output)
 #   tw_each ADDR HEX...      one connection per request; print responses
 #   free_port                print a TCP port P with P and P+1 free
-#   sw_bg NAME ARGS...       start "$SWTPM" ARGS in the background with
-#                            stdout+stderr in $T/NAME.out; remember pid
+#   t_bg NAME CMD...         start CMD in the background with stdout+stderr
+#                            in $T/NAME.out; remember its pid under NAME
+#                            (all sw_* functions below work on it)
+#   sw_bg NAME ARGS...       t_bg NAME "$SWTPM" ARGS...
 #   sw_start NAME ARGS...    sw_bg plus `--pid file=$T/NAME.pid` and wait
 #                            until that pid file is non-empty; returns 1
 #                            (after showing the output) if it died or
@@ -251,12 +253,19 @@ wait_for()
 	return 0
 }
 
+t_bg()
+{
+	local name=$1
+	shift
+	"$@" >"$T/$name.out" 2>&1 </dev/null &
+	T_PIDS[$name]=$!
+}
+
 sw_bg()
 {
 	local name=$1
 	shift
-	"$SWTPM" "$@" >"$T/$name.out" 2>&1 </dev/null &
-	T_PIDS[$name]=$!
+	t_bg "$name" "$SWTPM" "$@"
 }
 
 sw_pid()
