@@ -193,15 +193,13 @@ set_result(const uint8_t *rsp, size_t got)
  * Blob sent as SET_STATEBLOB chunks of up to 3072 bytes, each a whole
  * request; only the last (short) one is answered on a socket. Used for
  * CUSE and, COMPAT: as in 0.7.1, for an input whose size stat() gives
- * as 0 (pipes, empty files); there 0.7.1 also sends type and length in
- * host byte order, which we keep so the bytes on the wire match.
+ * as 0 (pipes, empty files).
  */
 static int
 load_chunked(int fd, uint32_t type, int ifd, const char *file)
 {
 	static uint8_t req[16 + PTM_STATE_BLOB_SIZE];
 	uint8_t rsp[4];
-	uint32_t he;
 	ssize_t n, got;
 	int cuse;
 
@@ -215,15 +213,8 @@ load_chunked(int fd, uint32_t type, int ifd, const char *file)
 		}
 		be32_put(req, CMD_SET_STATEBLOB);
 		be32_put(req + 4, 0);
-		if (cuse) {
-			be32_put(req + 8, type);
-			be32_put(req + 12, (uint32_t)n);
-		} else {
-			he = type;
-			memcpy(req + 8, &he, 4);
-			he = (uint32_t)n;
-			memcpy(req + 12, &he, 4);
-		}
+		be32_put(req + 8, type);
+		be32_put(req + 12, (uint32_t)n);
 		got = tr_xfer(fd, req, 16 + (size_t)n, rsp,
 		    (n < PTM_STATE_BLOB_SIZE || cuse) ? sizeof(rsp) : 0);
 		if (got < 0) {
