@@ -2,7 +2,8 @@
 # /init of the busybox initramfs used by the QEMU end-to-end tests.
 # Kernel log goes to ttyS0; ttyS1 carries a line protocol driven by the
 # host: "<id> <cmd> [arg]" in, "@<id> ..." lines out, "@<id> END <rc>" last.
-# Commands: ping, info, pcr N (sysfs), tpm HEX (raw command on /dev/tpm0).
+# Commands: ping, info, pcr N (sysfs), tpm HEX (raw command on /dev/tpm0),
+# dmesg (kernel lines about the TPM).
 
 /bin/busybox mkdir -p /proc /sys /dev /usr/bin /usr/sbin /sbin
 /bin/busybox --install -s
@@ -48,6 +49,10 @@ while read -r id cmd arg <&4; do
 	pcr)	v=$(cat /sys/class/tpm/tpm0/pcr-sha256/"$arg" 2>/dev/null)
 		rc=$?; say pcr "$arg" "$v" ;;
 	tpm)	tpm_raw "$arg"; rc=$? ;;
+	dmesg)	dmesg | grep -i -e tpm -e ima: | while read -r l; do
+			say log "$l"
+		done
+		rc=0 ;;
 	*)	rc=127 ;;
 	esac
 	say END $rc

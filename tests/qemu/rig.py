@@ -107,6 +107,14 @@ def cache_dir():
 		base = os.environ.get("XDG_CACHE_HOME") or \
 			os.path.join(os.path.expanduser("~"), ".cache")
 		d = os.path.join(base, "swtpm-ng-qemu")
+	try:
+		os.makedirs(d, exist_ok=True)
+		if os.access(d, os.W_OK):
+			return d
+	except OSError:
+		pass
+	d = os.path.join(tempfile.gettempdir(),
+			 "swtpm-ng-qemu-%d" % os.getuid())
 	os.makedirs(d, exist_ok=True)
 	return d
 
@@ -173,6 +181,10 @@ def fetch_kernel():
 				       timeout=300)
 			os.rename(os.path.join(tmp, "boot", "config-" + ver),
 				  os.path.join(cdir, "config-" + ver))
+			for old in glob.glob(os.path.join(cdir, "vmlinuz-*")) + \
+				   glob.glob(os.path.join(cdir, "config-*")):
+				if not old.endswith("-" + ver):
+					os.unlink(old)
 			os.rename(os.path.join(tmp, "boot", "vmlinuz-" + ver),
 				  vmlinuz)
 		finally:
@@ -400,10 +412,28 @@ class Guest:
 		return line.decode(errors="replace").strip("\r\x00 ")
 
 	def wait_ready(self, timeout):
+		"""Wait for the guest's "@0 READY". Should that line have been
+		missed, a ping that gets its answer also counts."""
 		end = time.monotonic() + timeout
+		nudge = time.monotonic() + 20
+		ping = None
 		while True:
-			if self.readline(max(0.1, end - time.monotonic())) == \
-			   "@0 READY":
+			now = time.monotonic()
+			if now >= end:
+				raise RigError("guest did not come up in %ss" %
+					       timeout)
+			if now >= nudge:
+				ping = "@%d pong" % self.next_id
+				self.sock.sendall(b"%d ping\n" % self.next_id)
+				self.next_id += 1
+				nudge = now + 5
+			try:
+				line = self.readline(min(end, nudge) - now)
+			except RigError as e:
+				if "no answer" in str(e):
+					continue
+				raise
+			if line == "@0 READY" or line == ping:
 				return
 
 	def call(self, cmd, arg="", timeout=60):
@@ -442,6 +472,10 @@ class Guest:
 		if rc != 0 or not rsp or len(rsp[0]) < 2:
 			raise Fail("guest could not talk to /dev/tpm0 (rc=%d)" % rc)
 		return bytes.fromhex(rsp[0][1])
+
+	def dmesg(self):
+		rc, out = self.call("dmesg")
+		return [" ".join(w[1:]) for w in out if w[0] == "log"]
 
 	def sysfs_pcr(self, n):
 		rc, out = self.call("pcr", str(n))
@@ -780,6 +814,8 @@ D3 = hashlib.sha256(b"swtpm-ng qemu test 3").digest()
 
 
 def boot_checks(g, driver):
+	for line in g.dmesg():
+		log("  guest: %s" % line)
 	i = g.info()
 	check(i.get("dev") == "tpm0", "guest has /dev/tpm0")
 	check(i.get("major") == "2", "TPM major version is 2")
