@@ -1,0 +1,776 @@
+/*
+ * Unit tests for the src/state backends: dir:// and file:// round trips,
+ * file names and modes, locks between processes, the reference's linear
+ * layout, refusal of damaged linear files, and injected I/O faults.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bytes.h"
+#include "io.h"
+#include "state.h"
+#include "t.h"
+
+static char	tdir[] = "/tmp/test_state_storeXXXXXX";
+static char	msg[512];
+static char	uri[512];
+static struct st_fsops real_fs;
+
+/* ------------------------------------------------------- fault injection */
+
+enum { OP_NONE, OP_WRITE, OP_PWRITE, OP_FSYNC, OP_CLOSE, OP_RENAME,
+    OP_FTRUNCATE, OP_OPEN };
+static const char *const op_names[] = { "none", "write", "pwrite", "fsync",
+    "close", "rename", "ftruncate", "open" };
+static int	fail_op, fail_at, op_count, fail_errno = EIO;
+
+static bool
+hit(int op)
+{
+	if (op != fail_op)
+		return false;
+	if (++op_count != fail_at)
+		return false;
+	errno = fail_errno;
+	return true;
+}
+
+static ssize_t
+f_write(int fd, const void *p, size_t n)
+{
+	return hit(OP_WRITE) ? -1 : real_fs.write(fd, p, n);
+}
+
+static ssize_t
+f_pwrite(int fd, const void *p, size_t n, off_t o)
+{
+	return hit(OP_PWRITE) ? -1 : real_fs.pwrite(fd, p, n, o);
+}
+
+static int
+f_fsync(int fd)
+{
+	return hit(OP_FSYNC) ? -1 : real_fs.fsync(fd);
+}
+
+static int
+f_close(int fd)
+{
+	if (hit(OP_CLOSE)) {
+		real_fs.close(fd);
+		errno = EIO;
+		return -1;
+	}
+	return real_fs.close(fd);
+}
+
+static int
+f_rename(const char *a, const char *b)
+{
+	return hit(OP_RENAME) ? -1 : real_fs.rename(a, b);
+}
+
+static int
+f_ftruncate(int fd, off_t l)
+{
+	return hit(OP_FTRUNCATE) ? -1 : real_fs.ftruncate(fd, l);
+}
+
+static int
+f_open(const char *p, int fl, mode_t m)
+{
+	return hit(OP_OPEN) ? -1 : real_fs.open(p, fl, m);
+}
+
+static void
+inject(int op, int at, int err)
+{
+	fail_op = op;
+	fail_at = at;
+	fail_errno = err;
+	op_count = 0;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static const struct st_store_cfg cfg_tpm2 = {
+	.tpm2 = true, .mode = 0640, .lock = true, .fsync = true,
+};
+
+static const char *
+path_in(const char *name)
+{
+	static char p[4][512];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(p[i], sizeof(p[i]), "%s/%s", tdir, name);
+	return p[i];
+}
+
+static struct st_store *
+open_store(const char *u, const struct st_store_cfg *cfg)
+{
+	struct st_store *st = NULL;
+	enum st_err rc;
+
+	rc = st_store_open(&st, u, cfg, msg, sizeof(msg), NULL, 0);
+	if (rc != ST_OK)
+		fprintf(stderr, "open %s: %s\n", u, msg);
+	return st;
+}
+
+static bool
+load_is(struct st_store *st, const char *name, const uint8_t *want,
+    size_t wlen)
+{
+	uint8_t *b = NULL;
+	size_t len = 0;
+	bool ok;
+
+	if (st_store_load(st, name, &b, &len, msg, sizeof(msg)) != ST_OK)
+		return false;
+	ok = len == wlen && (wlen == 0 || memcmp(b, want, wlen) == 0);
+	free(b);
+	return ok;
+}
+
+static bool
+absent(struct st_store *st, const char *name)
+{
+	uint8_t *b = NULL;
+	size_t len = 0;
+	enum st_err rc;
+
+	rc = st_store_load(st, name, &b, &len, msg, sizeof(msg));
+	free(b);
+	return rc == ST_NOENT;
+}
+
+static size_t
+file_len(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 ? (size_t)sb.st_size : (size_t)-1;
+}
+
+static bool
+exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+static void
+fill(uint8_t *b, size_t n, unsigned seed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		b[i] = (uint8_t)(seed + i * 13);
+}
+
+static void
+clean_dir(void)
+{
+	static const char *const names[] = { "tpm2-00.permall",
+	    "tpm2-00.volatilestate", "tpm2-00.savestate", "tpm-00.permall",
+	    "TMP2-00.permall", "TMP-00.permall", ".lock", "linear", "bad" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		unlink(path_in(names[i]));
+}
+
+/* ------------------------------------------------------------ dir */
+
+static void
+test_dir_roundtrip(void)
+{
+	struct st_store *st;
+	struct st_store_cfg cfg12 = cfg_tpm2;
+	uint8_t a[300], b[5000];
+	size_t len;
+
+	clean_dir();
+	fill(a, sizeof(a), 1);
+	fill(b, sizeof(b), 2);
+	snprintf(uri, sizeof(uri), "dir://%s", tdir);
+	T_ASSERT((st = open_store(uri, &cfg_tpm2)) != NULL);
+	T_EQ_U(st_store_size(st, "permall", &len, msg, sizeof(msg)), ST_NOENT);
+	T_CHECK(absent(st, "permall"));
+	T_EQ_U(st_store_save(st, "permall", a, sizeof(a), msg, sizeof(msg)),
+	    ST_OK);
+	T_EQ_U(file_len(path_in("tpm2-00.permall")), sizeof(a));
+	T_CHECK(load_is(st, "permall", a, sizeof(a)));
+	T_EQ_U(st_store_save(st, "permall", b, sizeof(b), msg, sizeof(msg)),
+	    ST_OK);
+	T_CHECK(load_is(st, "permall", b, sizeof(b)));
+	T_EQ_U(st_store_size(st, "permall", &len, msg, sizeof(msg)), ST_OK);
+	T_EQ_U(len, sizeof(b));
+	T_EQ_U(st_store_save(st, "volatilestate", a, 10, msg, sizeof(msg)),
+	    ST_OK);
+	T_CHECK(exists(path_in("tpm2-00.volatilestate")));
+	T_EQ_U(st_store_delete(st, "volatilestate", true, msg, sizeof(msg)),
+	    ST_OK);
+	T_EQ_U(st_store_delete(st, "volatilestate", true, msg, sizeof(msg)),
+	    ST_NOENT);
+	T_EQ_U(st_store_delete(st, "volatilestate", false, msg, sizeof(msg)),
+	    ST_OK);
+	T_EQ_U(st_store_save(st, "bogus", a, 1, msg, sizeof(msg)), ST_INVAL);
+	T_CHECK(!exists(path_in("TMP2-00.permall")));
+	st_store_free(st);
+
+	/* TPM 1.2 names */
+	cfg12.tpm2 = false;
+	T_ASSERT((st = open_store(uri, &cfg12)) != NULL);
+	T_EQ_U(st_store_save(st, "permall", a, 7, msg, sizeof(msg)), ST_OK);
+	T_EQ_U(file_len(path_in("tpm-00.permall")), 7);
+	st_store_free(st);
+
+	T_CHECK(st_store_open(&st, "dir:///nonexistent/dir", &cfg_tpm2, msg,
+	    sizeof(msg), NULL, 0) != ST_OK);
+	T_EQ_U(st_store_open(&st, "http://x", &cfg_tpm2, msg, sizeof(msg),
+	    NULL, 0), ST_INVAL);
+	T_EQ_STR(msg, "Unsupported backend.");
+}
+
+static void
+test_dir_modes(void)
+{
+	struct st_store_cfg cfg = cfg_tpm2;
+	struct st_store *st;
+	struct stat sb;
+	mode_t old = umask(022);
+	uint8_t a[16] = { 1 };
+
+	clean_dir();
+	snprintf(uri, sizeof(uri), "dir://%s", tdir);
+	T_ASSERT((st = open_store(uri, &cfg)) != NULL);
+	T_EQ_U(st_store_save(st, "permall", a, sizeof(a), msg, sizeof(msg)),
+	    ST_OK);
+	T_CHECK(stat(path_in("tpm2-00.permall"), &sb) == 0);
+	T_EQ_U(sb.st_mode & 07777, 0640);
+	/* owner write bit missing: fixed to 0640 on read (§2.3) */
+	chmod(path_in("tpm2-00.permall"), 0400);
+	T_CHECK(load_is(st, "permall", a, sizeof(a)));
+	T_CHECK(stat(path_in("tpm2-00.permall"), &sb) == 0);
+	T_EQ_U(sb.st_mode & 07777, 0640);
+	st_store_free(st);
+
+	/* explicit mode: exact, regardless of umask; enforced on read */
+	cfg.mode = 0666;
+	cfg.mode_set = true;
+	T_ASSERT((st = open_store(uri, &cfg)) != NULL);
+	T_EQ_U(st_store_save(st, "permall", a, sizeof(a), msg, sizeof(msg)),
+	    ST_OK);
+	T_CHECK(stat(path_in("tpm2-00.permall"), &sb) == 0);
+	T_EQ_U(sb.st_mode & 07777, 0666);
+	chmod(path_in("tpm2-00.permall"), 0600);
+	T_CHECK(load_is(st, "permall", a, sizeof(a)));
+	T_CHECK(stat(path_in("tpm2-00.permall"), &sb) == 0);
+	T_EQ_U(sb.st_mode & 07777, 0666);
+	st_store_free(st);
+	umask(old);
+}
+
+static void
+test_dir_stale_temp(void)
+{
+	struct st_store_cfg cfg = cfg_tpm2;
+	struct st_store *st;
+	uint8_t a[16] = { 2 };
+	int fd;
+
+	clean_dir();
+	snprintf(uri, sizeof(uri), "dir://%s", tdir);
+	/* without locking: removed at open */
+	cfg.lock = false;
+	fd = open(path_in("TMP2-00.permall"), O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	T_ASSERT((st = open_store(uri, &cfg)) != NULL);
+	T_CHECK(!exists(path_in("TMP2-00.permall")));
+	st_store_free(st);
+	/* with locking: removed once the lock is held */
+	fd = open(path_in("TMP2-00.permall"), O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	T_ASSERT((st = open_store(uri, &cfg_tpm2)) != NULL);
+	T_CHECK(exists(path_in("TMP2-00.permall")));
+	T_EQ_U(st_store_lock(st, 0, msg, sizeof(msg)), ST_OK);
+	T_CHECK(!exists(path_in("TMP2-00.permall")));
+	T_CHECK(exists(path_in(".lock")));
+	/* a stale temp (or symlink) appearing later does not block a save */
+	T_CHECK(symlink("/nonexistent", path_in("TMP2-00.permall")) == 0);
+	T_EQ_U(st_store_save(st, "permall", a, sizeof(a), msg, sizeof(msg)),
+	    ST_OK);
+	T_CHECK(load_is(st, "permall", a, sizeof(a)));
+	T_CHECK(!exists(path_in("TMP2-00.permall")));
+	st_store_free(st);
+}
+
+/*
+ * Child: opens the store and tries to lock with 'retries'; exit status
+ * 0 = locked, 1 = ST_LOCKED, 2 = other error.
+ */
+static int
+child_lock(const char *u, const struct st_store_cfg *cfg, unsigned retries)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		struct st_store *st = open_store(u, cfg);
+		enum st_err rc;
+
+		if (st == NULL)
+			_exit(2);
+		rc = st_store_lock(st, retries, msg, sizeof(msg));
+		_exit(rc == ST_OK ? 0 : rc == ST_LOCKED ? 1 : 2);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static void
+lock_between_processes(const char *u, const struct st_store_cfg *cfg)
+{
+	struct st_store *st;
+
+	T_ASSERT((st = open_store(u, cfg)) != NULL);
+	T_CHECK(!st_store_is_locked(st));
+	T_EQ_U(child_lock(u, cfg, 0), 0);
+	T_EQ_U(st_store_lock(st, 0, msg, sizeof(msg)), ST_OK);
+	T_EQ_U(st_store_lock(st, 0, msg, sizeof(msg)), ST_OK);
+	T_CHECK(st_store_is_locked(st));
+	T_EQ_U(child_lock(u, cfg, 0), 1);
+	T_EQ_U(child_lock(u, cfg, 3), 1);
+	st_store_unlock(st);
+	T_CHECK(!st_store_is_locked(st));
+	T_EQ_U(child_lock(u, cfg, 0), 0);
+	st_store_free(st);
+}
+
+static void
+test_locking(void)
+{
+	struct st_store_cfg cfg = cfg_tpm2;
+	struct st_store *st;
+
+	clean_dir();
+	snprintf(uri, sizeof(uri), "dir://%s", tdir);
+	lock_between_processes(uri, &cfg);
+	/* error text of the reference */
+	T_ASSERT((st = open_store(uri, &cfg)) != NULL);
+	T_EQ_U(st_store_lock(st, 0, msg, sizeof(msg)), ST_OK);
+	if (fork() == 0) {
+		struct st_store *s2 = open_store(uri, &cfg);
+
+		st_store_lock(s2, 0, msg, sizeof(msg));
+		_exit(strcmp(msg, "SWTPM_NVRAM_Lock_Dir: Could not lock "
+		    "access to lockfile: Resource temporarily unavailable")
+		    != 0);
+	} else {
+		int status = -1;
+
+		wait(&status);
+		T_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	st_store_free(st);
+	/* lock disabled: always succeeds, even while another holds it */
+	cfg.lock = false;
+	T_ASSERT((st = open_store(uri, &cfg_tpm2)) != NULL);
+	T_EQ_U(st_store_lock(st, 0, msg, sizeof(msg)), ST_OK);
+	T_EQ_U(child_lock(uri, &cfg, 0), 0);
+	st_store_free(st);
+
+	snprintf(uri, sizeof(uri), "file://%s/linear", tdir);
+	lock_between_processes(uri, &cfg_tpm2);
+}
+
+/* Every write/fsync/close/rename failure leaves the old blob, no temp. */
+static void
+test_dir_faults(void)
+{
+	static const int ops[] = { OP_OPEN, OP_WRITE, OP_FSYNC, OP_CLOSE,
+	    OP_RENAME };
+	struct st_store *st;
+	uint8_t a[100], b[200];
+	size_t i;
+
+	clean_dir();
+	fill(a, sizeof(a), 3);
+	fill(b, sizeof(b), 4);
+	snprintf(uri, sizeof(uri), "dir://%s", tdir);
+	T_ASSERT((st = open_store(uri, &cfg_tpm2)) != NULL);
+	T_EQ_U(st_store_save(st, "permall", a, sizeof(a), msg, sizeof(msg)),
+	    ST_OK);
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		inject(ops[i], 1, EIO);
+		T_EQ_U(st_store_save(st, "permall", b, sizeof(b), msg,
+		    sizeof(msg)), ST_IO);
+		inject(OP_NONE, 0, 0);
+		if (!load_is(st, "permall", a, sizeof(a)))
+			fprintf(stderr, "old blob lost after %s fault\n",
+			    op_names[ops[i]]);
+		T_CHECK(load_is(st, "permall", a, sizeof(a)));
+		T_CHECK(!exists(path_in("TMP2-00.permall")));
+	}
+	/* ENOSPC in the middle of the data */
+	inject(OP_WRITE, 1, ENOSPC);
+	T_EQ_U(st_store_save(st, "permall", b, sizeof(b), msg, sizeof(msg)),
+	    ST_IO);
+	T_CHECK(strstr(msg, "No space left on device") != NULL);
+	inject(OP_NONE, 0, 0);
+	T_CHECK(load_is(st, "permall", a, sizeof(a)));
+	T_CHECK(!exists(path_in("TMP2-00.permall")));
+	/* the directory fsync after the rename: new data is in place */
+	inject(OP_FSYNC, 2, EIO);
+	T_EQ_U(st_store_save(st, "permall", b, sizeof(b), msg, sizeof(msg)),
+	    ST_IO);
+	inject(OP_NONE, 0, 0);
+	T_CHECK(load_is(st, "permall", b, sizeof(b)));
+	st_store_free(st);
+}
+
+/* ------------------------------------------------------------ linear */
+
+static void
+read_slot(const char *path, int idx, uint32_t *off, uint32_t *dlen,
+    uint32_t *slen)
+{
+	uint8_t h[192];
+	struct rd r;
+	int fd = open(path, O_RDONLY);
+
+	memset(h, 0, sizeof(h));
+	if (fd >= 0) {
+		if (read_full(fd, h, sizeof(h)) != sizeof(h))
+			memset(h, 0, sizeof(h));
+		close(fd);
+	}
+	rd_init(&r, h + 12 + 12 * idx, 12);
+	*off = rd_le32(&r);
+	*dlen = rd_le32(&r);
+	*slen = rd_le32(&r);
+}
+
+#define SLOT_IS(path, idx, o, d, s) do { \
+	uint32_t o_, d_, s_; \
+	read_slot((path), (idx), &o_, &d_, &s_); \
+	T_EQ_U(o_, (o)); \
+	T_EQ_U(d_, (d)); \
+	T_EQ_U(s_, (s)); \
+} while (0)
+
+static void
+test_linear_layout(void)
+{
+	static char lp[256];
+	struct st_store *st;
+	static uint8_t p1[1315], v1[8986], p2[3000], buf[192];
+	char notice[256];
+	size_t len;
+	int fd;
+
+	snprintf(lp, sizeof(lp), "%s", path_in("linear"));
+	clean_dir();
+	fill(p1, sizeof(p1), 5);
+	fill(v1, sizeof(v1), 6);
+	fill(p2, sizeof(p2), 7);
+	snprintf(uri, sizeof(uri), "file://%s", lp);
+	T_ASSERT(st_store_open(&st, uri, &cfg_tpm2, msg, sizeof(msg), notice,
+	    sizeof(notice)) == ST_OK);
+	T_CHECK(strstr(notice, "Formatting '") == notice);
+	T_CHECK(strstr(notice, "' as new linear NVRAM store") != NULL);
+	T_EQ_U(file_len(lp), 192);
+	fd = open(lp, O_RDONLY);
+	T_CHECK(read_full(fd, buf, 12) == 12);
+	close(fd);
+	T_EQ_MEM(buf, "nilmptws\x01\x00\xc0\x00", 12);
+	T_CHECK(absent(st, "permall"));
+
+	/* the spec's example (§3.1): 18624-byte file */
+	T_EQ_U(st_store_save(st, "permall", p1, sizeof(p1), msg, sizeof(msg)),
+	    ST_OK);
+	T_EQ_U(st_store_save(st, "volatilestate", v1, sizeof(v1), msg,
+	    sizeof(msg)), ST_OK);
+	SLOT_IS(lp, 0, 192, 1315, 2048);
+	SLOT_IS(lp, 1, 2240, 8986, 16384);
+	T_EQ_U(file_len(lp), 18624);
+	T_CHECK(load_is(st, "permall", p1, sizeof(p1)));
+	T_CHECK(load_is(st, "volatilestate", v1, sizeof(v1)));
+	T_EQ_U(st_store_size(st, "volatilestate", &len, msg, sizeof(msg)),
+	    ST_OK);
+	T_EQ_U(len, 8986);
+
+	/* in place: shorter blob keeps its section */
+	T_EQ_U(st_store_save(st, "permall", p2, 1000, msg, sizeof(msg)),
+	    ST_OK);
+	SLOT_IS(lp, 0, 192, 1000, 2048);
+	SLOT_IS(lp, 1, 2240, 8986, 16384);
+	T_EQ_U(file_len(lp), 18624);
+	T_CHECK(load_is(st, "permall", p2, 1000));
+
+	/* growth: compaction, then allocation at the end */
+	T_EQ_U(st_store_save(st, "permall", p2, sizeof(p2), msg, sizeof(msg)),
+	    ST_OK);
+	SLOT_IS(lp, 0, 16576, 3000, 4096);
+	SLOT_IS(lp, 1, 192, 8986, 16384);
+	T_EQ_U(file_len(lp), 20672);
+	T_CHECK(load_is(st, "permall", p2, sizeof(p2)));
+	T_CHECK(load_is(st, "volatilestate", v1, sizeof(v1)));
+
+	/* delete: later sections move forward, file shrinks */
+	T_EQ_U(st_store_delete(st, "volatilestate", true, msg, sizeof(msg)),
+	    ST_OK);
+	SLOT_IS(lp, 0, 192, 3000, 4096);
+	SLOT_IS(lp, 1, 0, 0, 0);
+	T_EQ_U(file_len(lp), 4288);
+	T_CHECK(load_is(st, "permall", p2, sizeof(p2)));
+	T_EQ_U(st_store_delete(st, "volatilestate", true, msg, sizeof(msg)),
+	    ST_NOENT);
+	T_EQ_U(st_store_delete(st, "permall", true, msg, sizeof(msg)), ST_OK);
+	T_EQ_U(file_len(lp), 192);
+	T_EQ_U(st_store_save(st, "savestate", p1, 10, msg, sizeof(msg)),
+	    ST_OK);
+	SLOT_IS(lp, 2, 192, 10, 16);
+	st_store_free(st);
+
+	/* reopen: no formatting again, data still there */
+	notice[0] = 'x';
+	T_ASSERT(st_store_open(&st, uri, &cfg_tpm2, msg, sizeof(msg), notice,
+	    sizeof(notice)) == ST_OK);
+	T_EQ_STR(notice, "");
+	T_CHECK(load_is(st, "savestate", p1, 10));
+	st_store_free(st);
+}
+
+static void
+write_file(const char *path, const uint8_t *p, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	if (fd >= 0) {
+		if (n > 0 && write_full(fd, p, n) < 0)
+			perror("write");
+		close(fd);
+	}
+}
+
+static bool
+file_is(const char *path, const uint8_t *p, size_t n)
+{
+	uint8_t *b = NULL;
+	size_t len = 0;
+	bool ok = false;
+	int fd = open(path, O_RDONLY);
+
+	if (fd >= 0 && read_all(fd, 1 << 20, &b, &len) == 0)
+		ok = len == n && (n == 0 || memcmp(b, p, n) == 0);
+	if (fd >= 0)
+		close(fd);
+	free(b);
+	return ok;
+}
+
+static void
+refuse(const uint8_t *p, size_t n, const char *what)
+{
+	char bp[256];
+	struct st_store *st = NULL;
+	char u[512];
+	enum st_err rc;
+
+	snprintf(bp, sizeof(bp), "%s", path_in("bad"));
+	write_file(bp, p, n);
+	snprintf(u, sizeof(u), "file://%s", bp);
+	rc = st_store_open(&st, u, &cfg_tpm2, msg, sizeof(msg), NULL, 0);
+	if (rc != ST_CORRUPT)
+		fprintf(stderr, "%s: rc %d\n", what, rc);
+	T_EQ_U(rc, ST_CORRUPT);
+	T_CHECK(st == NULL);
+	T_CHECK(file_is(bp, p, n));
+	st_store_free(st);
+}
+
+static void
+test_linear_refuse(void)
+{
+	static uint8_t b[4096];
+	static char lp[256];
+	struct st_store *st;
+	uint8_t v[100];
+	size_t n, len;
+
+	snprintf(lp, sizeof(lp), "%s", path_in("linear"));
+	clean_dir();
+	/* damaged or foreign content of various sizes */
+	fill(b, sizeof(b), 9);
+	refuse(b, 1, "1 byte");
+	refuse(b, 7, "7 bytes");
+	refuse(b, 100, "100 bytes");
+	refuse(b, 4096, "foreign file");
+	/* a real store cut short */
+	fill(v, sizeof(v), 1);
+	snprintf(uri, sizeof(uri), "file://%s", lp);
+	T_ASSERT((st = open_store(uri, &cfg_tpm2)) != NULL);
+	T_EQ_U(st_store_save(st, "permall", v, sizeof(v), msg, sizeof(msg)),
+	    ST_OK);
+	st_store_free(st);
+	T_ASSERT(file_is(lp, NULL, 0) == false);
+	{
+		int fd = open(lp, O_RDONLY);
+
+		T_CHECK(read_full(fd, b, 192 + 128) == 192 + 128);
+		close(fd);
+	}
+	for (n = 1; n < 192; n += 13)
+		refuse(b, n, "truncated header");
+	/* version 2, bad hdrsize, overlapping or out-of-range slots */
+	b[8] = 2;
+	refuse(b, 320, "version 2");
+	b[8] = 1;
+	b[10] = 0xc1;
+	refuse(b, 320, "hdrsize");
+	b[10] = 0xc0;
+	memcpy(b + 24, b + 12, 12);	/* slot 1 = slot 0 */
+	refuse(b, 320, "overlap");
+	memset(b + 24, 0, 12);
+	b[12] = 100;			/* offset inside the header */
+	refuse(b, 320, "offset");
+	b[12] = 192;
+	/* data running past the end: open ok, load fails */
+	write_file(path_in("bad"), b, 250);
+	snprintf(uri, sizeof(uri), "file://%s", path_in("bad"));
+	T_ASSERT((st = open_store(uri, &cfg_tpm2)) != NULL);
+	{
+		uint8_t *x = NULL;
+
+		T_EQ_U(st_store_load(st, "permall", &x, &len, msg,
+		    sizeof(msg)), ST_CORRUPT);
+		free(x);
+	}
+	st_store_free(st);
+	/* all zeros is formatted (e.g. a new block device or image) */
+	memset(b, 0, 1000);
+	write_file(path_in("bad"), b, 1000);
+	T_ASSERT((st = open_store(uri, &cfg_tpm2)) != NULL);
+	T_EQ_U(st_store_save(st, "permall", v, sizeof(v), msg, sizeof(msg)),
+	    ST_OK);
+	T_CHECK(load_is(st, "permall", v, sizeof(v)));
+	st_store_free(st);
+}
+
+/*
+ * Fails the Nth pwrite/fsync/ftruncate of every kind of linear update;
+ * afterwards the store must open and hold the old or the new blob, and
+ * the other blob unchanged.
+ */
+static void
+test_linear_faults(void)
+{
+	static const int ops[] = { OP_PWRITE, OP_FSYNC, OP_FTRUNCATE };
+	static uint8_t p1[1315], v1[8986], p2[3000], p3[500];
+	static char lp[256];
+	const uint8_t *newp[] = { p2, p3, NULL };
+	const size_t newlen[] = { sizeof(p2), sizeof(p3), 0 };
+	struct st_store *st;
+	size_t i, k;
+	int n;
+
+	snprintf(lp, sizeof(lp), "%s", path_in("linear"));
+	fill(p1, sizeof(p1), 11);
+	fill(v1, sizeof(v1), 12);
+	fill(p2, sizeof(p2), 13);
+	fill(p3, sizeof(p3), 14);
+	snprintf(uri, sizeof(uri), "file://%s", lp);
+	for (k = 0; k < 3; k++) {		/* grow, in place, delete */
+		for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+			for (n = 1; n <= 8; n++) {
+				enum st_err rc;
+				bool is_old, is_new;
+
+				clean_dir();
+				st = open_store(uri, &cfg_tpm2);
+				T_ASSERT(st != NULL);
+				T_ASSERT(st_store_save(st, "permall", p1,
+				    sizeof(p1), msg, sizeof(msg)) == ST_OK);
+				T_ASSERT(st_store_save(st, "volatilestate", v1,
+				    sizeof(v1), msg, sizeof(msg)) == ST_OK);
+				inject(ops[i], n, EIO);
+				if (newp[k] != NULL)
+					rc = st_store_save(st, "permall",
+					    newp[k], newlen[k], msg,
+					    sizeof(msg));
+				else
+					rc = st_store_delete(st, "permall",
+					    true, msg, sizeof(msg));
+				inject(OP_NONE, 0, 0);
+				st_store_free(st);
+				st = open_store(uri, &cfg_tpm2);
+				T_ASSERT(st != NULL);
+				is_old = load_is(st, "permall", p1,
+				    sizeof(p1));
+				if (newp[k] != NULL)
+					is_new = load_is(st, "permall",
+					    newp[k], newlen[k]);
+				else
+					is_new = absent(st, "permall");
+				if (getenv("T_VERBOSE") != NULL ||
+				    !(is_old || is_new))
+					fprintf(stderr, "case %zu %s #%d: "
+					    "rc %d old %d new %d\n", k,
+					    op_names[ops[i]], n, rc, is_old,
+					    is_new);
+				T_CHECK(is_old || is_new);
+				T_CHECK(rc == ST_OK ? is_new : 1);
+				T_CHECK(load_is(st, "volatilestate", v1,
+				    sizeof(v1)));
+				/* and the store keeps working */
+				T_CHECK(st_store_save(st, "permall", v1, 4000,
+				    msg, sizeof(msg)) == ST_OK);
+				T_CHECK(load_is(st, "permall", v1, 4000));
+				T_CHECK(load_is(st, "volatilestate", v1,
+				    sizeof(v1)));
+				st_store_free(st);
+			}
+		}
+	}
+}
+
+int
+main(void)
+{
+	real_fs = st_fs;
+	st_fs.write = f_write;
+	st_fs.pwrite = f_pwrite;
+	st_fs.fsync = f_fsync;
+	st_fs.close = f_close;
+	st_fs.rename = f_rename;
+	st_fs.ftruncate = f_ftruncate;
+	st_fs.open = f_open;
+	if (mkdtemp(tdir) == NULL)
+		return 99;
+	T_RUN(test_dir_roundtrip);
+	T_RUN(test_dir_modes);
+	T_RUN(test_dir_stale_temp);
+	T_RUN(test_locking);
+	T_RUN(test_dir_faults);
+	T_RUN(test_linear_layout);
+	T_RUN(test_linear_refuse);
+	T_RUN(test_linear_faults);
+	clean_dir();
+	rmdir(tdir);
+	T_END();
+}
