@@ -116,7 +116,7 @@ check "SET_BUFFERSIZE with no body: BAD_PARAMETER" "00000003" \
 
 echo "# --- GET_INFO"
 spec='{"TPMSpecification":{"family":"2.0","level":0,"revision":164}}'
-spechex=$(printf '%s' "$spec" | od -An -tx1 -v | tr -d ' \n')
+spechex=$(printf '%s' "$spec" | tohex)
 check "GET_INFO flags 1" "000000000000003f0000003f${spechex}00" \
 	"$(c '00000012 0000000000000001 00000000 00000000')"
 check "GET_INFO flags 1, offset 60" "000000000000003f000000037d7d00" \
@@ -132,11 +132,11 @@ check "GET_INFO unknown flag 0x100" "0000000000000003000000037b7d00" \
 attr='{"TPMAttributes":{"manufacturer":"id:00001014","version":"id:20191023","model":"swtpm"}}'
 out=$(c '00000012 0000000000000002 00000000 00000000')
 check "GET_INFO flags 2 (TPMAttributes)" "$attr" \
-	"$(printf '%s' "${out:24}" | xxd -r -p | tr -d '\0')"
+	"$(fromhex "${out:24}" | tr -d '\0')"
 out=$(c '00000012 0000000000000004 00000000 00000000')
 check_re "GET_INFO flags 4 (TPMFeatures, RSA key sizes)" \
 	'^\{"TPMFeatures":\{"RSAKeySizes":\[1024,2048,3072\]' \
-	"$(printf '%s' "${out:24}" | xxd -r -p | tr -d '\0')"
+	"$(fromhex "${out:24}" | tr -d '\0')"
 check "GET_INFO with 8-byte body: BAD_PARAMETER" "00000003" \
 	"$(c '00000012 0000000000000001')"
 check "GET_INFO with no body: BAD_PARAMETER" "00000003" "$(c 00000012)"
@@ -146,7 +146,7 @@ check "INIT" "00000000" "$(c '00000002 00000000')"
 P2=$S/tpm2-00.permall
 check "a new TPM 2 writes tpm2-00.permall with a plain blob header" \
 	"0201000a0000$(printf %08x "$(stat -c %s "$P2")")" \
-	"$(head -c 10 "$P2" 2>/dev/null | xxd -p)"
+	"$(head -c 10 "$P2" 2>/dev/null | tohex)"
 check "no volatilestate file after INIT" "no" \
 	"$([ -e "$S/tpm2-00.volatilestate" ] && echo yes || echo no)"
 check "SET_BUFFERSIZE 3000 while running" "0000000a" "$(c '00000011 00000bb8')"
@@ -196,7 +196,7 @@ check_cmd "daemon alive after bad HASH_DATA" sw_alive a
 echo "# --- GET_STATEBLOB"
 lf=$(stat -c %s "$P2")
 lb=$((lf + 6))
-filehex=$(tail -c +11 "$P2" | xxd -p | tr -d '\n')
+filehex=$(tail -c +11 "$P2" | tohex)
 out=$(c '0000000c 00000000 00000001 00000000')
 check "GET_STATEBLOB permanent: header" \
 	"$(printf '0000000000000000%08x%08x' $lb $lb)" "${out:0:32}"
@@ -326,6 +326,20 @@ check "TCP: SHUTDOWN" "00000000" "$(tw_each "$TC" 00000003)"
 sw_wait t 5 && check "TCP instance exit status" "0" "$SW_RC" ||
 	notok "TCP instance did not exit"
 
+echo "# --- GET_CONFIG with keys"
+printf '000102030405060708090a0b0c0d0e0f' >"$T/key"
+sw_start k socket --tpm2 --tpmstate "dir=$T/state2" \
+	--ctrl "type=unixio,path=$T/ck" --key "file=$T/key,format=hex" || exit 1
+check "GET_CONFIG with --key" "0000000000000001" \
+	"$(tw_each "unix:$T/ck" 0000000f)"
+sw_stop k
+sw_start k socket --tpm2 --tpmstate "dir=$T/state2" \
+	--ctrl "type=unixio,path=$T/ck" --key "file=$T/key,format=hex" \
+	--migration-key "file=$T/key,format=hex" || exit 1
+check "GET_CONFIG with --key and --migration-key" "0000000000000003" \
+	"$(tw_each "unix:$T/ck" 0000000f)"
+sw_stop k
+
 echo "# --- TPM 1.2"
 mkdir -p "$T/s12"
 sw_start v socket --tpmstate "dir=$T/s12" --ctrl "type=unixio,path=$T/c12" ||
@@ -342,7 +356,7 @@ check "SET_DATAFD without fd, no data channel" "00000003" \
 out=$(tw_each "$C12" '00000012 0000000000000001 00000000 00000000')
 check "TPM 1.2: GET_INFO flags 1" \
 	'{"TPMSpecification":{"family":"1.2","level":2,"revision":116}}' \
-	"$(printf '%s' "${out:24}" | xxd -r -p | tr -d '\0')"
+	"$(fromhex "${out:24}" | tr -d '\0')"
 check "TPM 1.2: GET_INFO flags 4" "0000000000000003000000037b7d00" \
 	"$(tw_each "$C12" '00000012 0000000000000004 00000000 00000000')"
 check "TPM 1.2: SHUTDOWN" "00000000" "$(tw_each "$C12" 00000003)"

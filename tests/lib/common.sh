@@ -47,6 +47,8 @@
 #   wait_for SECS CMD...     poll CMD every 20 ms until it succeeds;
 #                            returns 1 after SECS
 #   sha256_of_files FILE...  print "name sum" lines (for comparisons)
+#   tohex                    stdin -> lower-case hex on one line
+#   fromhex HEX              write the bytes of HEX to stdout
 
 if [ -z "${BASH_VERSION:-}" ]; then
 	echo "common.sh needs bash" >&2
@@ -347,4 +349,15 @@ sha256_of_files()
 			echo "$(basename "$f") missing"
 		fi
 	done
+}
+
+tohex()
+{
+	od -An -tx1 -v | tr -d ' \n'
+}
+
+fromhex()
+{
+	"$PYTHON" -c 'import sys
+sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' "$1"
 }
