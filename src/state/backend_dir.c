@@ -109,7 +109,6 @@ static enum st_err
 dir_trylock(struct st_store *st, char *msg, size_t msglen)
 {
 	struct dir_be *d = st->priv;
-	struct flock fl;
 	char path[PATHBUF];
 	int saved;
 
@@ -123,10 +122,7 @@ dir_trylock(struct st_store *st, char *msg, size_t msglen)
 			return ST_IO;
 		}
 	}
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	if (fcntl(d->lockfd, F_SETLK, &fl) < 0) {
+	if (st_setlk(d->lockfd, F_WRLCK) < 0) {
 		saved = errno;
 		st_setmsg(msg, msglen, "SWTPM_NVRAM_Lock_Dir: Could not lock "
 		    "access to lockfile: %s", strerror(saved));

@@ -334,24 +334,13 @@ file_close(struct st_store *st)
 	st->priv = NULL;
 }
 
-static int
-setlk(int fd, short type)
-{
-	struct flock fl;
-
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type = type;
-	fl.l_whence = SEEK_SET;
-	return fcntl(fd, F_SETLK, &fl);
-}
-
 static enum st_err
 file_trylock(struct st_store *st, char *msg, size_t msglen)
 {
 	struct file_be *f = st->priv;
 	int saved;
 
-	if (setlk(f->fd, F_WRLCK) == 0)
+	if (st_setlk(f->fd, F_WRLCK) == 0)
 		return ST_OK;
 	saved = errno;
 	st_setmsg(msg, msglen, "SWTPM_NVRAM_Lock_Linear: Could not lock "
@@ -365,7 +354,7 @@ file_unlock(struct st_store *st)
 {
 	struct file_be *f = st->priv;
 
-	(void)setlk(f->fd, F_UNLCK);
+	(void)st_setlk(f->fd, F_UNLCK);
 }
 
 static enum st_err

@@ -79,6 +79,17 @@ enum st_err	 st_decrypt_v1(const struct st_key *key, const uint8_t *p,
 enum st_err	 st_encrypt_v1(const struct st_key *key, const uint8_t *p,
 		    size_t n, uint8_t **out, size_t *outlen);
 
+/* ------------------------------------------------------------ fsops.c */
+
+/*
+ * Write-locks (F_WRLCK) or unlocks (F_UNLCK) a whole file. Uses open
+ * file description locks where the kernel has them: they conflict with
+ * the reference's F_SETLK locks in other processes, but unlike those are
+ * not dropped when this process closes some other fd of the same file,
+ * and two opens within one process exclude each other as well.
+ */
+int		 st_setlk(int fd, short type);
+
 /* ------------------------------------------------------------ backends */
 
 struct st_backend {

@@ -12,8 +12,10 @@ TOOL=${top_builddir:-.}/tests/unit/test_state_tool
 
 W=$(mktemp -d) || exit 99
 PID=
+HOLD=
 cleanup() {
 	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	[ -n "$HOLD" ] && kill "$HOLD" 2>/dev/null && wait "$HOLD" 2>/dev/null
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -118,4 +120,32 @@ stop_ref
 "$TOOL" get "file://$W/lin2" permall "$W/k128" "$W/x" ||
     fail "cannot read the linear file after the reference used it"
 echo "ok: our linear file loaded by the reference"
+
+# 5. the .lock file: the reference's lock excludes us and ours excludes it
+start_ref "dir=$W/ours" "file=$W/k256,mode=aes-256-cbc"
+ioctl -i >/dev/null || fail "INIT"
+"$TOOL" lock "dir://$W/ours" 2>/dev/null
+[ $? -eq 3 ] || fail "locked while the reference holds the lock"
+stop_ref
+"$TOOL" lock "dir://$W/ours" || fail "cannot lock after the reference ended"
+mkfifo "$W/go" || exit 99
+timeout 60 "$TOOL" hold "dir://$W/ours" "read x < '$W/go'" > "$W/hold" &
+HOLD=$!
+n=0
+until grep -q locked "$W/hold" 2>/dev/null; do
+	kill -0 "$HOLD" 2>/dev/null || fail "lock holder exited"
+	n=$((n + 1))
+	[ $n -gt 200 ] && fail "lock holder did not lock"
+	sleep 0.05
+done
+start_ref "dir=$W/ours" "file=$W/k256,mode=aes-256-cbc"
+ioctl -i >/dev/null 2>&1 &&
+    fail "reference INIT succeeded while we hold the lock"
+stop_ref
+grep -q "Could not lock access to lockfile" "$W/log" ||
+    fail "reference INIT failed for another reason"
+echo go > "$W/go"
+wait "$HOLD" || fail "lock holder failed"
+HOLD=
+echo "ok: locks exclude each other"
 exit 0

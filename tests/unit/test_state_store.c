@@ -361,6 +361,23 @@ lock_between_processes(const char *u, const struct st_store_cfg *cfg)
 	st_store_free(st);
 }
 
+/* Open file description locks: exclusive within one process too. */
+static void
+test_lock_in_process(const char *u)
+{
+	struct st_store *a, *b;
+
+	T_ASSERT((a = open_store(u, &cfg_tpm2)) != NULL);
+	T_ASSERT((b = open_store(u, &cfg_tpm2)) != NULL);
+	T_EQ_U(st_store_lock(a, 0, msg, sizeof(msg)), ST_OK);
+	T_EQ_U(st_store_lock(b, 2, msg, sizeof(msg)), ST_LOCKED);
+	/* b's failed attempt closed its fd: a must still hold the lock */
+	st_store_free(b);
+	T_EQ_U(child_lock(u, &cfg_tpm2, 0), 1);
+	st_store_free(a);
+	T_EQ_U(child_lock(u, &cfg_tpm2, 0), 0);
+}
+
 static void
 test_locking(void)
 {
@@ -394,8 +411,11 @@ test_locking(void)
 	T_EQ_U(child_lock(uri, &cfg, 0), 0);
 	st_store_free(st);
 
+	test_lock_in_process(uri);
+
 	snprintf(uri, sizeof(uri), "file://%s/linear", tdir);
 	lock_between_processes(uri, &cfg_tpm2);
+	test_lock_in_process(uri);
 }
 
 /* Every write/fsync/close/rename failure leaves the old blob, no temp. */

@@ -4,6 +4,8 @@
  * script can check files against the reference swtpm in both directions.
  *   test_state_tool get URI NAME KEY OUTFILE   load + unwrap
  *   test_state_tool put URI NAME KEY INFILE    wrap + save
+ *   test_state_tool hold URI CMD               lock, run CMD, unlock
+ *   test_state_tool lock URI                   exit 0 locked, 3 busy
  * KEY is '-' (none), PATH (hex, AES-128) or PATH:256 (hex, AES-256).
  */
 #include "config.h"
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "io.h"
@@ -45,6 +48,37 @@ get_key(const char *arg, struct st_key *k)
 	return 0;
 }
 
+static int
+lock_cmd(int argc, char **argv)
+{
+	struct st_store_cfg cfg = { .tpm2 = true, .mode = 0640, .lock = true };
+	struct st_store *st = NULL;
+	char msg[512];
+	enum st_err rc;
+	int ret;
+
+	if (st_store_open(&st, argv[2], &cfg, msg, sizeof(msg), NULL, 0) !=
+	    ST_OK) {
+		fprintf(stderr, "open: %s\n", msg);
+		return 1;
+	}
+	rc = st_store_lock(st, 0, msg, sizeof(msg));
+	if (rc != ST_OK) {
+		fprintf(stderr, "lock: %s\n", msg);
+		st_store_free(st);
+		return rc == ST_LOCKED ? 3 : 1;
+	}
+	ret = 0;
+	if (strcmp(argv[1], "hold") == 0 && argc == 4) {
+		printf("locked\n");
+		fflush(stdout);
+		ret = system(argv[3]);
+		ret = ret != -1 && WIFEXITED(ret) ? WEXITSTATUS(ret) : 1;
+	}
+	st_store_free(st);
+	return ret;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -57,6 +91,9 @@ main(int argc, char **argv)
 	enum st_err rc;
 	int fd, ret = 1;
 
+	if (argc >= 3 && (strcmp(argv[1], "hold") == 0 ||
+	    strcmp(argv[1], "lock") == 0))
+		return lock_cmd(argc, argv);
 	if (argc != 6 || get_key(argv[4], &key) < 0) {
 		fprintf(stderr, "usage: %s get|put URI NAME KEY FILE\n",
 		    argv[0]);
