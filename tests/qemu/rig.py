@@ -134,9 +134,9 @@ class Lock:
 def current_kernel_package():
 	"""linux-image-amd64 depends on the current linux-image-X-amd64."""
 	try:
-		out = subprocess.run(["apt-cache", "depends", "linux-image-amd64"],
-				     capture_output=True, text=True,
-				     timeout=60).stdout
+		out = subprocess.run(
+			["apt-cache", "depends", "linux-image-amd64"],
+			capture_output=True, text=True, timeout=60).stdout
 	except (OSError, subprocess.TimeoutExpired):
 		return None
 	m = re.search(r"Depends:\s*(linux-image-(\S+)-amd64)\b", out)
@@ -153,11 +153,13 @@ def fetch_kernel():
 	with Lock(os.path.join(cdir, ".lock")):
 		pkg = current_kernel_package()
 		if pkg is None:
-			have = sorted(glob.glob(os.path.join(cdir, "vmlinuz-*")))
+			have = sorted(glob.glob(os.path.join(cdir,
+							     "vmlinuz-*")))
 			if have:
 				return have[-1]
-			raise RigError("no kernel cached and apt-cache knows no "
-				       "linux-image-amd64 (run apt-get update)")
+			raise RigError("no kernel cached and apt-cache knows "
+				       "no linux-image-amd64 "
+				       "(run apt-get update)")
 		name, ver = pkg
 		vmlinuz = os.path.join(cdir, "vmlinuz-" + ver)
 		if os.path.isfile(vmlinuz):
@@ -166,13 +168,13 @@ def fetch_kernel():
 		tmp = tempfile.mkdtemp(dir=cdir, prefix="dl-")
 		try:
 			os.chmod(tmp, 0o755)  # apt's _apt sandbox user
-			r = subprocess.run(["apt-get", "download", name], cwd=tmp,
-					   capture_output=True, text=True,
-					   timeout=600)
+			r = subprocess.run(["apt-get", "download", name],
+					   cwd=tmp, capture_output=True,
+					   text=True, timeout=600)
 			debs = glob.glob(os.path.join(tmp, "*.deb"))
 			if r.returncode != 0 or not debs:
-				raise RigError("apt-get download %s failed: %s" %
-					       (name, r.stderr.strip()))
+				raise RigError("apt-get download %s failed: "
+					       "%s" % (name, r.stderr.strip()))
 			# Only ./boot is needed; the modules tree is ~400 MB.
 			cmd = "dpkg-deb --fsys-tarfile '%s' | tar -x -C '%s' " \
 			      "./boot/vmlinuz-%s ./boot/config-%s" % \
@@ -181,8 +183,9 @@ def fetch_kernel():
 				       timeout=300)
 			os.rename(os.path.join(tmp, "boot", "config-" + ver),
 				  os.path.join(cdir, "config-" + ver))
-			for old in glob.glob(os.path.join(cdir, "vmlinuz-*")) + \
-				   glob.glob(os.path.join(cdir, "config-*")):
+			olds = glob.glob(os.path.join(cdir, "vmlinuz-*")) + \
+				glob.glob(os.path.join(cdir, "config-*"))
+			for old in olds:
 				if not old.endswith("-" + ver):
 					os.unlink(old)
 			os.rename(os.path.join(tmp, "boot", "vmlinuz-" + ver),
@@ -212,8 +215,8 @@ def build_initrd(srcdir, tmp):
 		    os.path.join(root, "init"))
 	os.chmod(os.path.join(root, "init"), 0o755)
 	out = os.path.join(tmp, "initrd.gz")
-	subprocess.run(["sh", "-ec", "cd '%s' && find . | "
-			"cpio -o -H newc --quiet | gzip -1 > '%s'" % (root, out)],
+	subprocess.run(["sh", "-ec", "cd '%s' && find . | cpio -o -H newc "
+			"--quiet | gzip -1 > '%s'" % (root, out)],
 		       check=True, timeout=60)
 	return out
 
@@ -327,7 +330,8 @@ class Qmp:
 		while b"\n" not in self.buf:
 			left = end - time.monotonic()
 			if left <= 0:
-				raise RigError("QMP: no message within %ss" % timeout)
+				raise RigError("QMP: no message within %ss" %
+					       timeout)
 			r, _, _ = select.select([self.sock], [], [], left)
 			if not r:
 				continue
@@ -400,7 +404,8 @@ class Guest:
 		while b"\n" not in self.buf:
 			left = end - time.monotonic()
 			if left <= 0:
-				raise RigError("guest: no answer within %ss" % timeout)
+				raise RigError("guest: no answer within %ss" %
+					       timeout)
 			r, _, _ = select.select([self.sock], [], [], left)
 			if not r:
 				continue
@@ -470,7 +475,8 @@ class Guest:
 		rc, out = self.call("tpm", cmd.hex())
 		rsp = [w for w in out if w[0] == "rsp"]
 		if rc != 0 or not rsp or len(rsp[0]) < 2:
-			raise Fail("guest could not talk to /dev/tpm0 (rc=%d)" % rc)
+			raise Fail("guest could not talk to /dev/tpm0 "
+				   "(rc=%d)" % rc)
 		return bytes.fromhex(rsp[0][1])
 
 	def dmesg(self):
@@ -543,7 +549,8 @@ def ctrl_summary(path):
 		if code in (0x02, 0x11, 0x13) and len(b) >= 8:
 			n += "(%d)" % struct.unpack(">I", b[4:8])[0]
 		elif code in (0x0C, 0x0D) and len(b) >= 12:
-			n += "(flags=%d,type=%d)" % struct.unpack(">II", b[4:12])
+			n += "(flags=%d,type=%d)" % \
+				struct.unpack(">II", b[4:12])
 		elif code == 0x05 and len(b) >= 5:
 			n += "(%d)" % b[4]
 		res.append(n)
@@ -719,12 +726,14 @@ class Rig:
 
 	def need_binaries(self, ours=True, ref=False):
 		if not shutil.which(self.qemu):
-			raise Skip("%s not installed (qemu-system-x86)" % self.qemu)
+			raise Skip("%s not installed (qemu-system-x86)" %
+				   self.qemu)
 		if not os.path.isfile("/usr/share/seabios/bios-256k.bin"):
 			raise Skip("seabios not installed")
 		for b, want in ((self.swtpm, ours), (self.swtpm_ref, ref)):
 			if want and not os.access(b, os.X_OK):
-				raise Skip("emulator %s not built/installed" % b)
+				raise Skip("emulator %s not built/installed" %
+					   b)
 
 	def prepare(self):
 		self.kernel = fetch_kernel()
@@ -769,7 +778,7 @@ class Rig:
 		return os.path.join(self.tmp, "%s-%d" % (tag, self.ndirs))
 
 	def keyfile(self, name, binary=False):
-		"""A fresh random AES-128 key; returns the --key option value."""
+		"""A fresh random AES-128 key; returns the --key value."""
 		p = os.path.join(self.tmp, name)
 		k = os.urandom(16)
 		with open(p, "wb") as f:
@@ -779,7 +788,8 @@ class Rig:
 
 	def dump_logs(self):
 		for p in sorted(glob.glob(os.path.join(self.tmp, "*"))):
-			if not re.search(r"(stderr|console\.log|seabios\.log|tpm.*\.log)$", p):
+			if not re.search(r"(stderr|console\.log|seabios\.log|"
+					 r"tpm.*\.log)$", p):
 				continue
 			try:
 				with open(p, "rb") as f:
