@@ -304,8 +304,9 @@ st_sblob_unwrap(const uint8_t *blob, size_t len, bool flag_encrypted,
 			    "decrypt %s", name);
 			return ST_NOKEY;
 		}
-		rc = decrypt_layer(migkey, &h, ST_BLOB_FLAG_MIGRATION_256BIT_KEY,
-		    blob + ST_HDR_LEN, len - ST_HDR_LEN,
+		rc = decrypt_layer(migkey, &h,
+		    ST_BLOB_FLAG_MIGRATION_256BIT_KEY, blob + ST_HDR_LEN,
+		    len - ST_HDR_LEN,
 		    TAG_ENCRYPTED_MIGRATION_DATA,
 		    TAG_IVEC_ENCRYPTED_MIGRATION_DATA, &mid, &midlen, msg,
 		    msglen);
@@ -318,8 +319,8 @@ st_sblob_unwrap(const uint8_t *blob, size_t len, bool flag_encrypted,
 
 	if (flag_encrypted || (h.flags & ST_BLOB_FLAG_ENCRYPTED)) {
 		if (!has_key(filekey)) {
-			st_setmsg(msg, msglen, "Missing state key to decrypt %s",
-			    name);
+			st_setmsg(msg, msglen, "Missing state key to decrypt "
+			    "%s", name);
 			rc = ST_NOKEY;
 		} else {
 			rc = decrypt_layer(filekey, &h,

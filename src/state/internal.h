@@ -70,7 +70,8 @@ enum st_err	 st_encrypt_tlv(const struct st_key *key, const uint8_t *p,
  */
 enum st_err	 st_decrypt_tlv(const struct st_key *key, const uint8_t *p,
 		    size_t n, uint16_t tag_enc, uint16_t tag_iv,
-		    uint8_t **plain, size_t *plainlen, char *msg, size_t msglen);
+		    uint8_t **plain, size_t *plainlen, char *msg,
+		    size_t msglen);
 /* Header version 1: zero IV, SHA-256(blob) || blob, no HMAC (§8). */
 enum st_err	 st_decrypt_v1(const struct st_key *key, const uint8_t *p,
 		    size_t n, uint8_t **plain, size_t *plainlen, char *msg,

@@ -126,6 +126,14 @@ struct st_store_cfg {
 	bool	lock;		/* use the lock (.lock or the linear file) */
 	bool	fsync;		/* fsync file and directory on every store */
 };
+/*
+ * Notes: 'fsync' is for dir:// only; the linear backend always syncs, its
+ * crash safety depends on the order of its writes. 'lock' false makes
+ * every lock call succeed trivially. Locks are fcntl record locks on
+ * ".lock" (dir) or on the file itself (linear), open-file-description
+ * locks where available: they exclude the reference's F_SETLK locks and
+ * also a second st_store of the same state within one process.
+ */
 
 /*
  * Opens a backend for "dir://PATH" or "file://PATH". The directory must
@@ -142,6 +150,7 @@ void		 st_store_free(struct st_store *);
 enum st_err	 st_store_lock(struct st_store *, unsigned retries,
 		    char *msg, size_t msglen);
 void		 st_store_unlock(struct st_store *);
+/* True after a successful st_store_lock until st_store_unlock. */
 bool		 st_store_is_locked(const struct st_store *);
 /*
  * Blob I/O by libtpms name ("permall", "volatilestate", "savestate").
