@@ -33,8 +33,8 @@
 #   sw_bg NAME ARGS...       t_bg NAME "$SWTPM" ARGS...
 #   sw_start NAME ARGS...    sw_bg plus `--pid file=$T/NAME.pid` and wait
 #                            until that pid file is non-empty; returns 1
-#                            (after showing the output) if it died or
-#                            did not get ready within 10 s
+#                            (after a "not ok" line and the output) if it
+#                            died or did not get ready within 10 s
 #   sw_pid NAME              print the pid of NAME
 #   sw_wait NAME SECS        wait up to SECS for NAME to exit; sets
 #                            SW_RC to its exit status; returns 1 if it is
@@ -308,7 +308,7 @@ sw_start()
 	sw_bg "$name" "$@" --pid "file=$T/$name.pid"
 	if ! wait_for 10 t_pidfile_ready "$T/$name.pid" "$name" ||
 		! sw_alive "$name"; then
-		echo "# $name did not start: $SWTPM $*"
+		notok "$name started: $SWTPM $*"
 		sw_out "$name" | sed 's/^/#   /'
 		return 1
 	fi
