@@ -10,6 +10,10 @@ t_need tpm2_startup tpm2_getrandom tpm2_createprimary tpm2_create \
 	tpm2_load tpm2_sign tpm2_verifysignature tpm2_nvdefine tpm2_nvwrite \
 	tpm2_nvread tpm2_pcrextend tpm2_pcrread tpm2_evictcontrol \
 	tpm2_readpublic tpm2_getcap tpm2_flushcontext
+if ! have_tcti_swtpm; then
+	echo "SKIP: libtss2-tcti-swtpm not installed"
+	exit 77
+fi
 
 S=$T/state
 W=$T/work

@@ -47,6 +47,7 @@
 #   wait_for SECS CMD...     poll CMD every 20 ms until it succeeds;
 #                            returns 1 after SECS
 #   sha256_of_files FILE...  print "name sum" lines (for comparisons)
+#   have_tcti_swtpm          true if tpm2-tss' swtpm TCTI library exists
 #   tohex                    stdin -> lower-case hex on one line
 #   fromhex HEX              write the bytes of HEX to stdout
 
@@ -360,4 +361,10 @@ fromhex()
 {
 	"$PYTHON" -c 'import sys
 sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' "$1"
+}
+
+have_tcti_swtpm()
+{
+	{ ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null; } |
+		grep -q 'libtss2-tcti-swtpm\.so'
 }
