@@ -355,6 +355,24 @@ sw_tpm_init(uint32_t flags)
 		TPMLIB_Terminate();
 		tpm.running = false;
 	}
+	/*
+	 * Open and lock the storage before libtpms runs, so a second
+	 * instance on the same state fails here without touching it, and a
+	 * later INIT tries again.
+	 */
+	if (tpm.cfg.state_uri != NULL) {
+		rc = store_open();
+		if (rc == TPM_SUCCESS && !tpm.cfg.incoming &&
+		    !tpm.storage_locked) {
+			rc = store_lock(0);
+			if (rc == TPM_SUCCESS)
+				tpm.storage_locked = true;
+		}
+		if (rc != TPM_SUCCESS) {
+			log_msg("Error: Could not initialize libtpms.\n");
+			goto fail;
+		}
+	}
 	rc = TPMLIB_ChooseTPMVersion(tpm.cfg.tpm2 ? TPMLIB_TPM_VERSION_2 :
 	    TPMLIB_TPM_VERSION_1_2);
 	if (rc == TPM_SUCCESS)
