@@ -373,6 +373,13 @@ dir_size(struct st_store *st, const char *name, size_t *len, char *msg,
 	return ST_OK;
 }
 
+static void
+dir_where(const struct st_store *st, const char *name, char *buf,
+    size_t buflen)
+{
+	blob_path(st, false, name, buf, buflen);
+}
+
 const struct st_backend st_backend_dir = {
 	.scheme = "dir://",
 	.open = dir_open,
@@ -383,4 +390,5 @@ const struct st_backend st_backend_dir = {
 	.save = dir_save,
 	.del = dir_del,
 	.size = dir_size,
+	.where = dir_where,
 };

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -644,6 +645,15 @@ file_del(struct st_store *st, const char *name, bool must_exist, char *msg,
 	return commit(f, &old, &nw, idx, NULL, msg, msglen);
 }
 
+static void
+file_where(const struct st_store *st, const char *name, char *buf,
+    size_t buflen)
+{
+	const struct file_be *f = st->priv;
+
+	snprintf(buf, buflen, "%s (%s)", f->path, name);
+}
+
 const struct st_backend st_backend_file = {
 	.scheme = "file://",
 	.open = file_open,
@@ -654,4 +664,5 @@ const struct st_backend st_backend_file = {
 	.save = file_save,
 	.del = file_del,
 	.size = file_size_of,
+	.where = file_where,
 };

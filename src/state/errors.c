@@ -21,7 +21,7 @@ st_strerror(enum st_err e)
 	case ST_BADVERSION:	return "unsupported blob version";
 	case ST_BADHDRSIZE:	return "bad blob header size";
 	case ST_NODATA:		return "data record missing";
-	case ST_DECRYPT:	return "decryption or integrity check failed";
+	case ST_DECRYPT:	return "HMAC mismatch or bad padding: wrong key or damaged data";
 	case ST_KEYSIZE:	return "wrong key size";
 	case ST_NOKEY:		return "key missing";
 	case ST_BADTYPE:	return "unknown blob type";

@@ -113,6 +113,9 @@ struct st_backend {
 			    bool must_exist, char *msg, size_t msglen);
 	enum st_err	(*size)(struct st_store *, const char *name,
 			    size_t *len, char *msg, size_t msglen);
+	/* Where a blob lives, for messages. */
+	void		(*where)(const struct st_store *, const char *name,
+			    char *buf, size_t buflen);
 };
 
 struct st_store {

@@ -167,6 +167,10 @@ enum st_err	 st_store_delete(struct st_store *, const char *name,
 enum st_err	 st_store_size(struct st_store *, const char *name,
 		    size_t *len, char *msg, size_t msglen);
 
+/* Path of a blob for messages ("DIR/tpm2-00.permall", "FILE (permall)"). */
+void		 st_store_where(const struct st_store *, const char *name,
+		    char *buf, size_t buflen);
+
 /*
  * Test seam: every file system call of the backends goes through this
  * table; tests replace entries to fail the Nth write/fsync/rename.

@@ -179,3 +179,14 @@ st_store_size(struct st_store *st, const char *name, size_t *len,
 		return rc;
 	return st->be->size(st, name, len, msg, msglen);
 }
+
+void
+st_store_where(const struct st_store *st, const char *name, char *buf,
+    size_t buflen)
+{
+	if (buflen == 0)
+		return;
+	buf[0] = '\0';
+	if (st != NULL && st->be->where != NULL)
+		st->be->where(st, name, buf, buflen);
+}

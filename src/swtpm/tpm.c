@@ -146,19 +146,20 @@ cb_nvram_init(void)
 static uint32_t
 load_plain(const char *name, uint8_t **plain, size_t *plen)
 {
-	char msg[512] = "";
+	char msg[512] = "", where[4200];
 	uint8_t *raw = NULL;
 	size_t rawlen = 0;
 	enum st_err e;
 
 	if (tpm.store == NULL && store_open() != TPM_SUCCESS)
 		return TPM_FAIL;
+	st_store_where(tpm.store, name, where, sizeof(where));
 	e = st_store_load(tpm.store, name, &raw, &rawlen, msg, sizeof(msg));
 	if (e == ST_NOENT)
 		return TPM_RETRY;
 	if (e != ST_OK) {
-		log_msg("SWTPM_NVRAM_LoadData: Error (fatal) reading %s: %s\n",
-		    name, msg[0] ? msg : st_strerror(e));
+		log_msg("SWTPM_NVRAM_LoadData: Error (fatal) reading '%s': "
+		    "%s\n", where, msg[0] ? msg : st_strerror(e));
 		return TPM_FAIL;
 	}
 	e = st_file_unwrap(raw, rawlen, key_or_null(&tpm.cfg.filekey), plain,
@@ -166,6 +167,8 @@ load_plain(const char *name, uint8_t **plain, size_t *plen)
 	free(raw);
 	if (e != ST_OK) {
 		log_msg("%s\n", msg[0] ? msg : st_strerror(e));
+		log_msg("Error: cannot load state file '%s' (%zu bytes): %s\n",
+		    where, rawlen, st_strerror(e));
 		log_msg("SWTPM_NVRAM_LoadData: Error from "
 		    "SWTPM_NVRAM_GetDecryptedData rc = %u\n", sw_st_result(e));
 		return sw_st_result(e);
@@ -211,8 +214,11 @@ store_plain(const char *name, const uint8_t *data, size_t len)
 		    sizeof(msg));
 	free(blob);
 	if (e != ST_OK) {
-		log_msg("SWTPM_NVRAM_StoreData: Error (fatal) writing %s: %s\n",
-		    name, msg[0] ? msg : st_strerror(e));
+		char where[4200];
+
+		st_store_where(tpm.store, name, where, sizeof(where));
+		log_msg("SWTPM_NVRAM_StoreData: Error (fatal) writing '%s': "
+		    "%s\n", where, msg[0] ? msg : st_strerror(e));
 		return TPM_FAIL;
 	}
 	return TPM_SUCCESS;
