@@ -153,7 +153,7 @@ fix_mode(const struct st_store *st, int fd, const struct stat *sb)
 		if (perm != st->cfg.mode)
 			(void)st_fs.fchmod(fd, st->cfg.mode);
 	} else if ((perm & 0200) == 0) {
-		(void)st_fs.fchmod(fd, 0640);
+		(void)st_fs.fchmod(fd, 0600);
 	}
 }
 
@@ -259,7 +259,7 @@ static int
 open_temp(const struct st_store *st, const char *tmp)
 {
 	int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-	mode_t mode = st->cfg.mode_set ? st->cfg.mode : 0640;
+	mode_t mode = st->cfg.mode_set ? st->cfg.mode : 0600;
 	int fd;
 
 	fd = st_fs.open(tmp, flags, mode);

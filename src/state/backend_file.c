@@ -272,7 +272,7 @@ static enum st_err
 file_open(struct st_store *st, const char *path, char *msg, size_t msglen,
     char *notice, size_t noticelen)
 {
-	mode_t mode = st->cfg.mode_set ? st->cfg.mode : 0640;
+	mode_t mode = st->cfg.mode_set ? st->cfg.mode : 0600;
 	struct file_be *f;
 	struct stat sb;
 	uint64_t size = 0;

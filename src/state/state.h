@@ -121,7 +121,7 @@ struct st_store;
 
 struct st_store_cfg {
 	bool	tpm2;		/* file names tpm2-00.* instead of tpm-00.* */
-	mode_t	mode;		/* state file mode (default 0640) */
+	mode_t	mode;		/* state file mode (default 0600; the reference uses 0640) */
 	bool	mode_set;	/* mode= given explicitly */
 	bool	lock;		/* use the lock (.lock or the linear file) */
 	bool	fsync;		/* fsync file and directory on every store */

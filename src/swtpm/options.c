@@ -163,7 +163,7 @@ opts_init(struct sw_opts *o)
 	chan_init(&o->ctrl);
 	keyopt_init(&o->key);
 	keyopt_init(&o->migkey);
-	o->state_cfg.mode = 0640;
+	o->state_cfg.mode = 0600;
 	o->state_cfg.lock = true;
 	o->state_cfg.fsync = true;
 	o->pid_fd = -1;
@@ -606,7 +606,7 @@ state_check(struct sw_opts *o, const struct so_val *v, FILE *err)
 		    "is not supported");
 	o->state_given = true;
 	o->state_cfg.mode_set = v[S_MODE].set;
-	o->state_cfg.mode = v[S_MODE].set ? v[S_MODE].mode : 0640;
+	o->state_cfg.mode = v[S_MODE].set ? v[S_MODE].mode : 0600;
 	o->state_cfg.lock = v[S_LOCK].set ? v[S_LOCK].b : lock_default;
 	/* we fsync by default; the reference only with fsync (STYLE §7) */
 	o->state_cfg.fsync = v[S_FSYNC].set ? v[S_FSYNC].b : true;

@@ -50,7 +50,7 @@ static const char usage_common[] =
 "                   backend-uri=dir://<dir>; backend-uri=file://<path>\n"
 "                   keeps all state in one file; without this option the\n"
 "                   directory in the TPM_PATH environment variable is used;\n"
-"                   mode: permissions of the state files (default 0640);\n"
+"                   mode: permissions of the state files (default 0600);\n"
 "                   lock: lock the storage (default on, off for file://);\n"
 "                   fsync: flush every write to disk (default on)\n"
 "--tpm2           : emulate a TPM 2 (default: TPM 1.2)\n"

@@ -446,7 +446,7 @@ test_tpmstate(void)
 	T_EQ_STR(o.state_uri, "dir:///a");
 	T_CHECK(o.state_given && o.state_cfg.lock && o.state_cfg.fsync);
 	T_CHECK(o.state_cfg.tpm2 && !o.state_cfg.mode_set);
-	T_EQ_U(o.state_cfg.mode, 0640);
+	T_EQ_U(o.state_cfg.mode, 0600);
 	sw_opts_release(&o);
 
 	/* the last --tpmstate wins; dir wins over backend-uri */

@@ -260,12 +260,12 @@ test_dir_modes(void)
 	T_EQ_U(st_store_save(st, "permall", a, sizeof(a), msg, sizeof(msg)),
 	    ST_OK);
 	T_CHECK(stat(path_in("tpm2-00.permall"), &sb) == 0);
-	T_EQ_U(sb.st_mode & 07777, 0640);
-	/* owner write bit missing: fixed to 0640 on read (§2.3) */
+	T_EQ_U(sb.st_mode & 07777, 0600);
+	/* owner write bit missing: fixed to 0600 on read (§2.3) */
 	chmod(path_in("tpm2-00.permall"), 0400);
 	T_CHECK(load_is(st, "permall", a, sizeof(a)));
 	T_CHECK(stat(path_in("tpm2-00.permall"), &sb) == 0);
-	T_EQ_U(sb.st_mode & 07777, 0640);
+	T_EQ_U(sb.st_mode & 07777, 0600);
 	st_store_free(st);
 
 	/* explicit mode: exact, regardless of umask; enforced on read */
