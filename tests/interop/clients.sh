@@ -158,10 +158,15 @@ ioctl_case() {
 	local ver=$1 ctrl=$2 setup=$3 who t0=$SECONDS
 	shift 3
 	for who in ref our; do
-		start_server "$ver" "$ctrl"
-		if [ "$setup" != - ]; then
-			# shellcheck disable=SC2086
-			"$REF_IOCTL" "${CTRL_ARGS[@]}" $setup >/dev/null 2>&1
+		# repeatable commands share one server; -s ends it, -i resets
+		if [ $who = ref ] || [ "$*" != "${*%-s}" ] ||
+		    [ "$*" != "${*%-i}" ]; then
+			start_server "$ver" "$ctrl"
+			if [ "$setup" != - ]; then
+				# shellcheck disable=SC2086
+				"$REF_IOCTL" "${CTRL_ARGS[@]}" $setup \
+				    >/dev/null 2>&1
+			fi
 		fi
 		expand "$@"
 		if [ $who = ref ]; then

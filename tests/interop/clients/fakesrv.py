@@ -78,6 +78,8 @@ def serve_ctrl(conn, args, log):
         if args.noreply:
             continue
         conn.sendall(rsp)
+        if args.trunc is not None:
+            return      # a short answer, then the server goes away
 
 
 def serve_data(conn, args, log):
