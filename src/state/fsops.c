@@ -20,6 +20,20 @@ fs_open(const char *path, int flags, mode_t mode)
 	return open(path, flags, mode);
 }
 
+/* rename(2) that swaps both names; fails with EINVAL where unsupported. */
+static int
+fs_exchange(const char *from, const char *to)
+{
+#ifdef RENAME_EXCHANGE
+	return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_EXCHANGE);
+#else
+	(void)from;
+	(void)to;
+	errno = EINVAL;
+	return -1;
+#endif
+}
+
 struct st_fsops st_fs = {
 	.open = fs_open,
 	.write = write,
@@ -31,6 +45,7 @@ struct st_fsops st_fs = {
 	.ftruncate = ftruncate,
 	.pread = pread,
 	.fchmod = fchmod,
+	.exchange = fs_exchange,
 };
 
 int

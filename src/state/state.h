@@ -186,6 +186,8 @@ struct st_fsops {
 	int	(*ftruncate)(int, off_t);
 	ssize_t	(*pread)(int, void *, size_t, off_t);
 	int	(*fchmod)(int, mode_t);
+	/* Atomically swap two names (renameat2 RENAME_EXCHANGE). */
+	int	(*exchange)(const char *, const char *);
 };
 extern struct st_fsops st_fs;
 

@@ -80,6 +80,13 @@ f_rename(const char *a, const char *b)
 	return hit(OP_RENAME) ? -1 : real_fs.rename(a, b);
 }
 
+/* The name swap is the rename of the directory backend. */
+static int
+f_exchange(const char *a, const char *b)
+{
+	return hit(OP_RENAME) ? -1 : real_fs.exchange(a, b);
+}
+
 static int
 f_ftruncate(int fd, off_t l)
 {
@@ -778,6 +785,7 @@ main(void)
 	st_fs.fsync = f_fsync;
 	st_fs.close = f_close;
 	st_fs.rename = f_rename;
+	st_fs.exchange = f_exchange;
 	st_fs.ftruncate = f_ftruncate;
 	st_fs.open = f_open;
 	if (mkdtemp(tdir) == NULL)
