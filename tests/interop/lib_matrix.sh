@@ -1,0 +1,177 @@
+# tests/interop/lib_matrix.sh - helpers of tests/interop/matrix.sh (sourced
+# after tests/lib/common.sh and t_init): start our daemon or the reference
+# on TCP ports, drive each through its own swtpm_ioctl and through
+# tpm2-tools (swtpm TCTI), create a known TPM state and verify it elsewhere.
+#
+# Environment:
+#   SWTPM_REF        reference daemon (default /usr/bin/swtpm)
+#   SWTPM_IOCTL_REF  reference swtpm_ioctl (default /usr/bin/swtpm_ioctl)
+#   SWTPM_IOCTL      our swtpm_ioctl (default $top_builddir/swtpm_ioctl)
+#
+# Functions:
+#   m_start IMPL NAME STATE [ARG...]  IMPL = ours|ref; start a TPM 2 daemon
+#                      with --tpmstate STATE, TCP data port P and control
+#                      port P+1, --flags not-need-init, a level-20 log in
+#                      $T/NAME.log and the extra ARGs; wait until the
+#                      control channel answers
+#   m_ioctl NAME ARG...   run NAME's own swtpm_ioctl against it; its
+#                      stdout+stderr go to $T/NAME.ioctl (appended)
+#   m_t2 NAME TOOL ARG... run a tpm2 tool against NAME (output in
+#                      $T/last.out), then flush transient objects
+#   m_create NAME PFX NEW create NV index, persistent key and PCR 16
+#                      extension; NEW=1 sends TPM2_Startup(CLEAR) first;
+#                      expected values go to PFX.nv, PFX.name, PFX.pcr
+#   m_verify NAME PFX     check NAME against PFX.*; "#" lines on mismatch
+#   m_shutdown NAME       swtpm_ioctl -s, wait for the exit (else SIGTERM)
+#   m_diag NAME           print the tail of NAME's log/output as comments
+
+M_REF=${SWTPM_REF:-/usr/bin/swtpm}
+M_REF_IOCTL=${SWTPM_IOCTL_REF:-/usr/bin/swtpm_ioctl}
+M_OUR_IOCTL=${SWTPM_IOCTL:-${top_builddir:-.}/swtpm_ioctl}
+M_NVIDX=0x1500016
+M_PERSIST=0x81000001
+declare -gA M_PORT=() M_IMPL=()
+
+m_ioctl()
+{
+	local name=$1 bin
+	shift
+	if [ "${M_IMPL[$name]}" = ref ]; then
+		bin=$M_REF_IOCTL
+	else
+		bin=$M_OUR_IOCTL
+	fi
+	echo "\$ swtpm_ioctl $*" >>"$T/$name.ioctl"
+	timeout 20 "$bin" --tcp "127.0.0.1:$((M_PORT[$name] + 1))" "$@" \
+		>>"$T/$name.ioctl" 2>&1
+}
+
+m_start()
+{
+	local impl=$1 name=$2 state=$3 port bin
+	shift 3
+	port=$(free_port)
+	if [ "$impl" = ref ]; then
+		bin=$M_REF
+	else
+		bin=$SWTPM
+	fi
+	M_PORT[$name]=$port
+	M_IMPL[$name]=$impl
+	rm -f "$T/$name.log" "$T/$name.ioctl"
+	SWTPM=$bin sw_start "$name" socket --tpm2 --tpmstate "$state" \
+		--server "type=tcp,port=$port" \
+		--ctrl "type=tcp,port=$((port + 1))" \
+		--flags not-need-init \
+		--log "file=$T/$name.log,level=20" "$@" || return 1
+	if ! wait_for 10 m_ioctl "$name" -c; then
+		echo "# $name: control channel does not answer"
+		m_diag "$name"
+		return 1
+	fi
+	return 0
+}
+
+m_t2()
+{
+	local name=$1 rc
+	shift
+	TPM2TOOLS_TCTI="swtpm:port=${M_PORT[$name]}" timeout 30 "$@" \
+		>"$T/last.out" 2>&1
+	rc=$?
+	TPM2TOOLS_TCTI="swtpm:port=${M_PORT[$name]}" timeout 20 \
+		tpm2_flushcontext -t >/dev/null 2>&1
+	if [ $rc -ne 0 ]; then
+		echo "# $name: $* failed ($rc):"
+		sed 's/^/#   /' "$T/last.out" | head -n 5
+	fi
+	return $rc
+}
+
+# print PCR 16 (sha256) as read by tpm2_pcrread
+m_pcr16()
+{
+	m_t2 "$1" tpm2_pcrread sha256:16 || return 1
+	sed -n 's/^ *16 *: *//p' "$T/last.out"
+}
+
+m_create()
+{
+	local name=$1 pfx=$2 new=$3 ext want
+	if [ "$new" = 1 ]; then
+		m_t2 "$name" tpm2_startup -c || return 1
+	fi
+	head -c 32 /dev/urandom >"$pfx.nv"
+	ext=$(head -c 32 /dev/urandom | tohex)
+	want=$("$PYTHON" -c 'import hashlib, sys
+print("0x" + hashlib.sha256(bytes(32) +
+    bytes.fromhex(sys.argv[1])).hexdigest().upper())' "$ext")
+	m_t2 "$name" tpm2_nvdefine -C o -s 32 -a 'ownerread|ownerwrite' \
+		$M_NVIDX || return 1
+	m_t2 "$name" tpm2_nvwrite -C o -i "$pfx.nv" $M_NVIDX || return 1
+	m_t2 "$name" tpm2_createprimary -C o -G ecc256 -c "$pfx.ctx" ||
+		return 1
+	m_t2 "$name" tpm2_evictcontrol -C o -c "$pfx.ctx" $M_PERSIST ||
+		return 1
+	m_t2 "$name" tpm2_readpublic -c $M_PERSIST || return 1
+	sed -n 's/^name: *//p' "$T/last.out" >"$pfx.name"
+	if ! grep -Eq '^[0-9a-f]{68}$' "$pfx.name"; then
+		echo "# $name: no key name in tpm2_readpublic output"
+		return 1
+	fi
+	m_t2 "$name" tpm2_pcrextend "16:sha256=$ext" || return 1
+	echo "$want" >"$pfx.pcr"
+	if [ "$(m_pcr16 "$name")" != "$want" ]; then
+		echo "# $name: PCR 16 after the extension is not $want"
+		return 1
+	fi
+	return 0
+}
+
+m_verify()
+{
+	local name=$1 pfx=$2 got bad=0
+	got=$(m_pcr16 "$name")
+	if [ "$got" != "$(cat "$pfx.pcr")" ]; then
+		echo "# $name: PCR 16 is '$got', expected $(cat "$pfx.pcr")"
+		bad=1
+	fi
+	if ! m_t2 "$name" tpm2_nvread -C o -s 32 -o "$pfx.nvread" \
+		$M_NVIDX || ! cmp -s "$pfx.nv" "$pfx.nvread"; then
+		echo "# $name: NV index $M_NVIDX does not hold the data"
+		bad=1
+	fi
+	if ! m_t2 "$name" tpm2_readpublic -c $M_PERSIST; then
+		bad=1
+	else
+		got=$(sed -n 's/^name: *//p' "$T/last.out")
+		if [ "$got" != "$(cat "$pfx.name")" ]; then
+			echo "# $name: key $M_PERSIST has name '$got'," \
+				"expected $(cat "$pfx.name")"
+			bad=1
+		fi
+	fi
+	return $bad
+}
+
+m_shutdown()
+{
+	m_ioctl "$1" -s
+	if ! sw_wait "$1" 10; then
+		echo "# $1: still running after swtpm_ioctl -s"
+		sw_stop "$1"
+		return 1
+	fi
+	return 0
+}
+
+m_diag()
+{
+	echo "# --- $1 (${M_IMPL[$1]:-?}) swtpm_ioctl:"
+	tail -n 8 "$T/$1.ioctl" 2>/dev/null | sed 's/^/#   /'
+	echo "# --- $1 output:"
+	sw_out "$1" | tail -n 8 | sed 's/^/#   /'
+	echo "# --- $1 log (last lines; full log kept with T_KEEP=1):"
+	grep -v '^ [0-9a-f][0-9a-f] ' "$T/$1.log" 2>/dev/null |
+		tail -n 15 | sed 's/^/#   /'
+}
