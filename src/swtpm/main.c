@@ -18,11 +18,13 @@
 
 #include <json-c/json.h>
 #include <libtpms/tpm_library.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "io.h"
 #include "log.h"
 #include "options.h"
+#include "rand.h"
 #include "server.h"
 #include "sock.h"
 #include "tpm.h"
@@ -494,6 +496,14 @@ main(int argc, char **argv)
 	struct sw_opts o;
 	int rc;
 
+	/*
+	 * The system OpenSSL configuration is not loaded: it costs a third
+	 * of the start-up instructions, and all it could do here is enable
+	 * FIPS mode or restrict algorithms, which libtpms cannot run with
+	 * (the reference disables FIPS mode for the same reason).
+	 */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+	(void)sw_rand_use_kernel();
 	rc = sw_opts_parse(&o, argc, argv, stdout, stderr);
 	if (rc >= 0)
 		return rc;

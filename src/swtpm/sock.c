@@ -18,8 +18,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
-
 #include "sock.h"
 
 bool
@@ -41,21 +39,20 @@ fill_sun(struct sockaddr_un *sun, const char *path)
 	return 0;
 }
 
-/* A temporary name next to path, or "" if it would not fit. */
+/*
+ * A temporary name next to path, or "" if it would not fit. bind(2)
+ * refuses a name that exists, so pid and a counter are unique enough.
+ */
 static void
 tmp_name(const char *path, char *out, size_t outlen)
 {
 	const char *slash = strrchr(path, '/');
 	size_t dirlen = slash != NULL ? (size_t)(slash - path) + 1 : 0;
-	unsigned char rnd[6];
+	static unsigned counter;
 	int n;
 
-	out[0] = '\0';
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-		return;
-	n = snprintf(out, outlen, "%.*s.swtpm-%02x%02x%02x%02x%02x%02x",
-	    (int)dirlen, path, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4],
-	    rnd[5]);
+	n = snprintf(out, outlen, "%.*s.swtpm-%ld-%u", (int)dirlen, path,
+	    (long)getpid(), counter++);
 	if (n < 0 || (size_t)n >= outlen)
 		out[0] = '\0';
 }
