@@ -23,6 +23,12 @@
 #                      expected values go to PFX.nv, PFX.name, PFX.pcr
 #   m_verify NAME PFX     check NAME against PFX.*; "#" lines on mismatch
 #   m_shutdown NAME       swtpm_ioctl -s, wait for the exit (else SIGTERM)
+#   m_getblob NAME TYPE SFLAGS OUT  raw CMD_GET_STATEBLOB (TYPE 1|2,
+#                      request state_flags SFLAGS) on the control channel;
+#                      the blob goes to OUT as hex, the reply's state_flags
+#                      to stdout; returns 1 unless the result is 0
+#   m_setblob NAME TYPE SFLAGS HEXFILE  raw CMD_SET_STATEBLOB; returns 1
+#                      (and prints the reply) unless the result is 0
 #   m_diag NAME           print the tail of NAME's log/output as comments
 
 M_REF=${SWTPM_REF:-/usr/bin/swtpm}
@@ -174,4 +180,32 @@ m_diag()
 	echo "# --- $1 log (last lines; full log kept with T_KEEP=1):"
 	grep -v '^ [0-9a-f][0-9a-f] ' "$T/$1.log" 2>/dev/null |
 		tail -n 15 | sed 's/^/#   /'
+}
+
+m_getblob()
+{
+	local name=$1 type=$2 sf=$3 out=$4 r
+	r=$(tw timeout 10 conn c "tcp:$((M_PORT[$name] + 1))" \
+		x "0000000c $(printf '%08x %08x' "$sf" "$type") 00000000")
+	if [ "${r:0:8}" != 00000000 ] ||
+		[ $((16#${r:16:8} * 2)) -ne $((${#r} - 32)) ]; then
+		echo "# $name: GET_STATEBLOB $type: reply ${r:0:32}..." >&2
+		return 1
+	fi
+	echo "${r:32}" >"$out"
+	echo "${r:8:8}"
+}
+
+m_setblob()
+{
+	local name=$1 type=$2 sf=$3 hex r
+	hex=$(cat "$4")
+	r=$(tw timeout 10 conn c "tcp:$((M_PORT[$name] + 1))" \
+		x "0000000d $(printf '%08x %08x %08x' "$sf" "$type" \
+		$((${#hex} / 2)))$hex")
+	if [ "$r" != 00000000 ]; then
+		echo "# $name: SET_STATEBLOB $type: reply $r"
+		return 1
+	fi
+	return 0
 }

@@ -36,7 +36,8 @@ echo 0x8899aabbccddeeff0011223344556678 >"$K/mk2.hex"
 
 # configuration name -> extra daemon arguments (word-split; no spaces in $T)
 # M_CONFIGS selects a subset (for debugging)
-CONFIGS=${M_CONFIGS:-"plain aes128-hex aes128-bin aes256 pwd-pbkdf2 pwd-sha512 migkey linear"}
+CONFIGS=${M_CONFIGS:-"plain aes128-hex aes128-bin aes256 pwd-pbkdf2 \
+pwd-sha512 migkey libvirt linear"}
 declare -A ARGS=(
 	[plain]=""
 	[aes128-hex]="--key file=$K/k128.hex"
@@ -45,8 +46,18 @@ declare -A ARGS=(
 	[pwd-pbkdf2]="--key pwdfile=$K/pw,kdf=pbkdf2,mode=aes-256-cbc"
 	[pwd-sha512]="--key pwdfile=$K/pw,kdf=sha512"
 	[migkey]="--migration-key file=$K/mk.hex"
+	[libvirt]="--key pwdfile=$K/pw,mode=aes-256-cbc
+		--migration-key pwdfile=$K/pw2,mode=aes-256-cbc"
 	[linear]=""
 )
+printf 'another passphrase' >"$K/pw2"
+# header flags of the blobs from swtpm_ioctl --save (DECRYPTED: only the
+# migration key leaves a mark); default 0004
+declare -A SAVEFLAGS=([migkey]=0006 [libvirt]=0016)
+# configurations with a file key: header flags of a blob fetched without
+# DECRYPTED (still encrypted with the file key, reply state_flags 2)
+declare -A ENCFLAGS=([aes128-hex]=0005 [aes128-bin]=0005 [aes256]=000d
+	[pwd-pbkdf2]=000d [pwd-sha512]=0005 [libvirt]=001f)
 MATRIX=()
 
 # state argument for a new directory $1 of configuration $2
@@ -70,38 +81,93 @@ cell()
 	fi
 }
 
-# one_direction CFG SRC DST: SRC creates state, saves blobs, stores the
-# volatile state and shuts down; DST resumes from the files (cell
-# files:SRC->DST) and, as a fresh instance, from the blobs (blob:SRC->DST)
+# blob_flags_ok FILE FLAGS [HEX]: the blob header is version 2 with FLAGS
+blob_flags_ok()
+{
+	local got
+	if [ "${3:-}" = hex ]; then
+		got=$(head -c 12 "$1")
+	else
+		got=$(head -c 6 "$1" | tohex)
+	fi
+	[ "$got" = "0201000a$2" ] && return 0
+	echo "# $(basename "$1"): header $got, expected 0201000a$2"
+	return 1
+}
+
+# create CFG SRC DIR PFX: SRC creates the state in DIR, saves the blobs
+# (PFX.permanent, PFX.volatile; raw ones PFX.enc1, PFX.enc2 for a file
+# key), stores the volatile state and shuts down
+create()
+{
+	local cfg=$1 src=$2 state=$3 pfx=$4 t sf
+	shift 4
+	m_start "$src" c "$state" "$@" && m_create c "$pfx" 1 || return 1
+	for t in permanent volatile; do
+		if ! m_ioctl c --save $t "$pfx.$t"; then
+			echo "# $src: --save $t failed"
+			return 1
+		fi
+		blob_flags_ok "$pfx.$t" "${SAVEFLAGS[$cfg]:-0004}" || return 1
+	done
+	# TPM 2 has no savestate; a missing one is fine
+	m_ioctl c --save savestate "$pfx.savestate" || rm -f "$pfx.savestate"
+	[ -s "$pfx.savestate" ] || rm -f "$pfx.savestate"
+	if [ -n "${ENCFLAGS[$cfg]:-}" ]; then
+		for t in 1 2; do
+			sf=$(m_getblob c $t 0 "$pfx.enc$t") || return 1
+			if [ "$sf" != 00000002 ]; then
+				echo "# $src: GET_STATEBLOB $t: state_flags $sf"
+				return 1
+			fi
+			blob_flags_ok "$pfx.enc$t" "${ENCFLAGS[$cfg]}" hex ||
+				return 1
+		done
+	fi
+	m_ioctl c -v || { echo "# $src: -v failed"; return 1; }
+	m_shutdown c
+}
+
+# load_blobs NAME PFX: stop NAME, load the blobs, INIT; with RAW=1 the
+# file-key encrypted ones through raw SET_STATEBLOB with state_flags 2
+load_blobs()
+{
+	local name=$1 pfx=$2
+	m_ioctl "$name" --stop || return 1
+	if [ "${RAW:-0}" = 1 ]; then
+		m_setblob "$name" 1 2 "$pfx.enc1" &&
+			m_setblob "$name" 2 2 "$pfx.enc2" || return 1
+	else
+		m_ioctl "$name" --load permanent "$pfx.permanent" &&
+			m_ioctl "$name" --load volatile "$pfx.volatile" ||
+			return 1
+		if [ -e "$pfx.savestate" ]; then
+			m_ioctl "$name" --load savestate "$pfx.savestate" ||
+				return 1
+		fi
+	fi
+	m_ioctl "$name" -i
+}
+
+# one_direction CFG SRC DST: SRC creates the state; DST resumes from the
+# files (cell files:SRC->DST) and, as a fresh instance, from the blobs
+# (blob:SRC->DST; with a file key also encblob:SRC->DST)
 one_direction()
 {
-	local cfg=$1 src=$2 dst=$3 d pfx res t flags got
+	local cfg=$1 src=$2 dst=$3 d pfx res kind raw
 	local -a args
-	read -r -a args <<<"${ARGS[$cfg]}"
+	# shellcheck disable=SC2206 # split into words on purpose
+	args=(${ARGS[$cfg]})
 	d=$T/$cfg-$src-$dst
 	pfx=$d/exp
-	res=FAIL
-	if m_start "$src" c "$(state_of "$d/s" "$cfg")" "${args[@]}" &&
-		m_create c "$pfx" 1; then
-		res=PASS
-		for t in permanent volatile; do
-			if ! m_ioctl c --save $t "$pfx.$t"; then
-				echo "# $src: --save $t failed"
-				res=FAIL
-			fi
-		done
-		# TPM 2 has no savestate; a missing one is fine
-		m_ioctl c --save savestate "$pfx.savestate" ||
-			rm -f "$pfx.savestate"
-		[ -s "$pfx.savestate" ] || rm -f "$pfx.savestate"
-		m_ioctl c -v || { echo "# $src: -v failed"; res=FAIL; }
-		m_shutdown c || res=FAIL
-	fi
-	[ $res = PASS ] || m_diag c
-	sw_stop c
-	if [ $res = FAIL ]; then
+	if ! create "$cfg" "$src" "$(state_of "$d/s" "$cfg")" "$pfx" \
+		"${args[@]}"; then
+		m_diag c
+		sw_stop c
 		cell "$cfg" "files:$src->$dst" FAIL
 		cell "$cfg" "blob:$src->$dst" FAIL
+		[ -z "${ENCFLAGS[$cfg]:-}" ] ||
+			cell "$cfg" "encblob:$src->$dst" FAIL
 		return
 	fi
 
@@ -115,34 +181,21 @@ one_direction()
 	sw_stop f
 	cell "$cfg" "files:$src->$dst" $res
 
-	# --save asks for DECRYPTED: only a migration key leaves a mark
-	if [ "$cfg" = migkey ]; then
-		flags=0006
-	else
-		flags=0004
-	fi
-	res=FAIL
-	for t in permanent volatile; do
-		got=$(head -c 6 "$pfx.$t" | tohex)
-		if [ "$got" != "0201000a$flags" ]; then
-			echo "# $src: $t blob header $got, expected 0201000a$flags"
-			t=bad
-			break
+	for kind in blob encblob; do
+		[ $kind = blob ] || [ -n "${ENCFLAGS[$cfg]:-}" ] || continue
+		res=FAIL
+		raw=0
+		[ $kind = blob ] || raw=1
+		if m_start "$dst" b "$(state_of "$d/$kind" "$cfg")" \
+			"${args[@]}" && RAW=$raw load_blobs b "$pfx" &&
+			m_verify b "$pfx"; then
+			res=PASS
+		else
+			m_diag b
 		fi
+		sw_stop b
+		cell "$cfg" "$kind:$src->$dst" $res
 	done
-	if [ "$t" != bad ] && m_start "$dst" b "$(state_of "$d/b" "$cfg")" "${args[@]}" &&
-		m_ioctl b --stop &&
-		m_ioctl b --load permanent "$pfx.permanent" &&
-		m_ioctl b --load volatile "$pfx.volatile" &&
-		{ ! [ -e "$pfx.savestate" ] ||
-			m_ioctl b --load savestate "$pfx.savestate"; } &&
-		m_ioctl b -i && m_verify b "$pfx"; then
-		res=PASS
-	else
-		m_diag b
-	fi
-	sw_stop b
-	cell "$cfg" "blob:$src->$dst" $res
 }
 
 # bad_load CFG DST WHAT EXP ARG...: the migration-key blobs saved by ref
