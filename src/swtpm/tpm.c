@@ -38,7 +38,51 @@ static struct {
 	/* data response with prefix/trailer */
 	uint8_t		*obuf;
 	size_t		 obuf_size;
+	/*
+	 * Plaintext of the permanent state as it is on disk, while we hold
+	 * the lock: serves GET_STATEBLOB and reloads without file I/O and
+	 * lets an identical rewrite (e.g. INIT after SET_STATEBLOB of the
+	 * same state) be skipped. Dropped whenever the lock is released.
+	 */
+	uint8_t		*pcache;
+	size_t		 pcache_len;
+	/* volatilestate known to be absent (while we hold the lock) */
+	bool		 vol_gone;
 } tpm;
+
+static bool
+is_permall(const char *name)
+{
+	return strcmp(name, "permall") == 0;
+}
+
+static void
+pcache_drop(void)
+{
+	secure_free(tpm.pcache, tpm.pcache_len);
+	tpm.pcache = NULL;
+	tpm.pcache_len = 0;
+}
+
+static void
+pcache_set(const uint8_t *p, size_t n)
+{
+	pcache_drop();
+	if (n == 0 || (tpm.pcache = malloc(n)) == NULL)
+		return;
+	memcpy(tpm.pcache, p, n);
+	tpm.pcache_len = n;
+}
+
+static void
+unlock_storage(void)
+{
+	pcache_drop();
+	tpm.vol_gone = false;
+	if (tpm.store != NULL)
+		st_store_unlock(tpm.store);
+	tpm.storage_locked = false;
+}
 
 uint32_t
 sw_st_result(enum st_err e)
@@ -153,6 +197,13 @@ load_plain(const char *name, uint8_t **plain, size_t *plen)
 
 	if (tpm.store == NULL && store_open() != TPM_SUCCESS)
 		return TPM_FAIL;
+	if (is_permall(name) && tpm.pcache != NULL) {
+		if ((*plain = malloc(tpm.pcache_len)) == NULL)
+			return TPM_FAIL;
+		memcpy(*plain, tpm.pcache, tpm.pcache_len);
+		*plen = tpm.pcache_len;
+		return TPM_SUCCESS;
+	}
 	st_store_where(tpm.store, name, where, sizeof(where));
 	e = st_store_load(tpm.store, name, &raw, &rawlen, msg, sizeof(msg));
 	if (e == ST_NOENT)
@@ -173,6 +224,8 @@ load_plain(const char *name, uint8_t **plain, size_t *plen)
 		    "SWTPM_NVRAM_GetDecryptedData rc = %u\n", sw_st_result(e));
 		return sw_st_result(e);
 	}
+	if (is_permall(name) && tpm.storage_locked)
+		pcache_set(*plain, *plen);
 	return TPM_SUCCESS;
 }
 
@@ -207,6 +260,13 @@ store_plain(const char *name, const uint8_t *data, size_t len)
 
 	if (tpm.store == NULL && store_open() != TPM_SUCCESS)
 		return TPM_FAIL;
+	if (is_permall(name) && tpm.pcache != NULL && tpm.pcache_len == len &&
+	    memcmp(tpm.pcache, data, len) == 0)
+		return TPM_SUCCESS;	/* the file already holds this */
+	if (is_permall(name))
+		pcache_drop();
+	else
+		tpm.vol_gone = false;
 	e = st_file_wrap(data, len, key_or_null(&tpm.cfg.filekey), &blob,
 	    &blen);
 	if (e == ST_OK)
@@ -221,7 +281,22 @@ store_plain(const char *name, const uint8_t *data, size_t len)
 		    "%s\n", where, msg[0] ? msg : st_strerror(e));
 		return TPM_FAIL;
 	}
+	if (is_permall(name) && tpm.storage_locked)
+		pcache_set(data, len);
 	return TPM_SUCCESS;
+}
+
+/* Removes the volatile state file unless it is known to be gone. */
+static enum st_err
+delete_volatile(char *msg, size_t msglen)
+{
+	enum st_err e;
+
+	if (tpm.store == NULL || (tpm.vol_gone && tpm.storage_locked))
+		return ST_OK;
+	e = st_store_delete(tpm.store, "volatilestate", false, msg, msglen);
+	tpm.vol_gone = e == ST_OK;
+	return e;
 }
 
 static TPM_RESULT
@@ -242,6 +317,10 @@ cb_nvram_deletename(uint32_t tpm_number, const char *name,
 	(void)tpm_number;
 	if (tpm.store == NULL && store_open() != TPM_SUCCESS)
 		return TPM_FAIL;
+	if (is_permall(name))
+		pcache_drop();
+	else
+		tpm.vol_gone = false;
 	e = st_store_delete(tpm.store, name, must_exist, msg, sizeof(msg));
 	if (e != ST_OK) {
 		log_msg("SWTPM_NVRAM_DeleteName: Error deleting %s: %s\n",
@@ -392,9 +471,8 @@ sw_tpm_init(uint32_t flags)
 		rc = TPM_FAIL;
 		goto fail;
 	}
-	if ((flags & PTM_INIT_FLAG_DELETE_VOLATILE) && tpm.store != NULL) {
-		if (st_store_delete(tpm.store, "volatilestate", false, msg,
-		    sizeof(msg)) != ST_OK) {
+	if (flags & PTM_INIT_FLAG_DELETE_VOLATILE) {
+		if (delete_volatile(msg, sizeof(msg)) != ST_OK) {
 			log_msg("Error: could not delete the volatile state: "
 			    "%s\n", msg);
 			TPMLIB_Terminate();
@@ -461,6 +539,7 @@ sw_tpm_exit(void)
 	tpm.rbuf = NULL;
 	free(tpm.obuf);
 	tpm.obuf = NULL;
+	pcache_drop();
 	if (tpm.store != NULL) {
 		st_store_unlock(tpm.store);
 		st_store_free(tpm.store);
@@ -702,8 +781,7 @@ sw_tpm_get_blob(uint32_t flags, uint32_t type, uint8_t **blob, size_t *len,
 		unsigned char *v = NULL;
 
 		rc = TPMLIB_VolatileAll_Store(&v, &vlen);
-		if (tpm.store != NULL)
-			(void)st_store_delete(tpm.store, name, false, NULL, 0);
+		(void)delete_volatile(NULL, 0);
 		if (rc != TPM_SUCCESS)
 			return rc;
 		plain = v;
@@ -730,9 +808,7 @@ sw_tpm_get_blob_sent(uint32_t type)
 	/* control-channel.md §3.11 step 6: outgoing migration unlocks. */
 	if (type != PTM_BLOB_TYPE_SAVESTATE)
 		return;
-	if (tpm.store != NULL)
-		st_store_unlock(tpm.store);
-	tpm.storage_locked = false;
+	unlock_storage();
 	tpm.lock_retries = 300;
 }
 
