@@ -12,8 +12,9 @@
 #   m_start IMPL NAME STATE [ARG...]  IMPL = ours|ref; start a TPM 2 daemon
 #                      with --tpmstate STATE, TCP data port P and control
 #                      port P+1, --flags not-need-init, a level-20 log in
-#                      $T/NAME.log and the extra ARGs; wait until the
-#                      control channel answers
+#                      $T/logs/<n>-NAME-IMPL.log (path in M_LOG[NAME])
+#                      and the extra ARGs; wait until the control channel
+#                      answers
 #   m_ioctl NAME ARG...   run NAME's own swtpm_ioctl against it; its
 #                      stdout+stderr go to $T/NAME.ioctl (appended)
 #   m_t2 NAME TOOL ARG... run a tpm2 tool against NAME (output in
@@ -36,7 +37,8 @@ M_REF_IOCTL=${SWTPM_IOCTL_REF:-/usr/bin/swtpm_ioctl}
 M_OUR_IOCTL=${SWTPM_IOCTL:-${top_builddir:-.}/swtpm_ioctl}
 M_NVIDX=0x1500016
 M_PERSIST=0x81000001
-declare -gA M_PORT=() M_IMPL=()
+declare -gA M_PORT=() M_IMPL=() M_LOG=()
+M_NSTART=0
 
 m_ioctl()
 {
@@ -62,14 +64,17 @@ m_start()
 	else
 		bin=$SWTPM
 	fi
+	M_NSTART=$((M_NSTART + 1))
+	mkdir -p "$T/logs"
 	M_PORT[$name]=$port
 	M_IMPL[$name]=$impl
-	rm -f "$T/$name.log" "$T/$name.ioctl"
+	M_LOG[$name]=$T/logs/$M_NSTART-$name-$impl.log
+	rm -f "$T/$name.ioctl"
 	SWTPM=$bin sw_start "$name" socket --tpm2 --tpmstate "$state" \
 		--server "type=tcp,port=$port" \
 		--ctrl "type=tcp,port=$((port + 1))" \
 		--flags not-need-init \
-		--log "file=$T/$name.log,level=20" "$@" || return 1
+		--log "file=${M_LOG[$name]},level=20" "$@" || return 1
 	if ! wait_for 10 m_ioctl "$name" -c; then
 		echo "# $name: control channel does not answer"
 		m_diag "$name"
@@ -177,8 +182,10 @@ m_diag()
 	tail -n 8 "$T/$1.ioctl" 2>/dev/null | sed 's/^/#   /'
 	echo "# --- $1 output:"
 	sw_out "$1" | tail -n 8 | sed 's/^/#   /'
-	echo "# --- $1 log (last lines; full log kept with T_KEEP=1):"
-	grep -v '^ [0-9a-f][0-9a-f] ' "$T/$1.log" 2>/dev/null |
+	# messages only: no hex dumps, no I/O trace
+	echo "# --- $1 log ${M_LOG[$1]:-} (kept with T_KEEP=1):"
+	grep -Ev '^ ([0-9A-Fa-f]{2} ?)+ *$|^ *(SWTPM_IO_|Ctrl (Cmd|Rsp))' \
+		"${M_LOG[$1]:-/dev/null}" 2>/dev/null |
 		tail -n 15 | sed 's/^/#   /'
 }
 
