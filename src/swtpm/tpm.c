@@ -143,8 +143,10 @@ store_lock(unsigned retries)
 		return TPM_SUCCESS;
 	e = st_store_lock(tpm.store, retries, msg, sizeof(msg));
 	if (e != ST_OK) {
-		log_msg("SWTPM_NVRAM_Lock: Could not lock access to the "
-		    "state: %s\n", msg[0] ? msg : st_strerror(e));
+		log_msg("%s\n", msg[0] ? msg : st_strerror(e));
+		if (e == ST_LOCKED)
+			log_msg("Error: the TPM state '%s' is in use by another "
+			    "process\n", tpm.cfg.state_uri);
 		return TPM_FAIL;
 	}
 	return TPM_SUCCESS;
