@@ -1,9 +1,13 @@
 #!/bin/bash
 # matrix.sh - state interop matrix between our swtpm and the reference
-# (swtpm 0.7.1) for several key / backend configurations: state files
-# written by one are resumed by the other (NV data, persistent key, PCR via
-# the volatile state), and state blobs saved with one side's swtpm_ioctl
-# are loaded into the other, which resumes with the same PCRs.
+# (swtpm 0.7.1) for several key / backend configurations.  Per direction:
+# files: state files written by one (NV index, persistent key, PCR 16 kept
+# through STORE_VOLATILE) are resumed by the other; blob: blobs saved with
+# one side's swtpm_ioctl are loaded into a fresh other side with its own
+# swtpm_ioctl and resumed by INIT; encblob (file key): raw blobs still
+# encrypted with the file key.  Migration-key blobs must be refused
+# without the key (0xd) and with another key (0x21).  Prints one line
+# "cell <config> <kind>:<from>-><to> PASS|FAIL" per cell at the end.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/common.sh"
 T_WATCHDOG=${T_WATCHDOG:-300}
