@@ -97,6 +97,11 @@ if [ "$(grep -v '^--$' "$WORK/fake.log" | tr -d '\n')" = 0000001300000000 ] &&
 else
 	fail "--lock-storage: request $(cat "$WORK/fake.log"), exit $(cat "$WORK/our.rc")"
 fi
+# -h - reads stdin to EOF: 5000 bytes go as chunks of 4096 and 904
+head -c 5000 /dev/zero | tr '\0' 'a' >"$WORK/hashin"
+STDIN=$WORK/hashin fake_ioctl "" "$(python3 -c '
+print("00000006" + "0000000700001000" + "61" * 4096 +
+    "0000000700000388" + "61" * 904 + "00000008")')" -h -
 # error results
 for r in 0xa 0x3d 0x9; do
 	for c in "-i" "-e" "-s" "--stop" "-l 1" "-r 3" "-v" "-C" "-g" "-b 0" \
