@@ -159,7 +159,13 @@ ctrl_send(struct server *s)
 	bool ok;
 
 	p = ctrl_response(&s->cctx, &n);
-	log_dump("Ctrl Rsp:", p, n, 1024);
+	if (s->cctx.sent_code == CMD_GET_STATEBLOB && n > 16) {
+		/* COMPAT: the reference logs header and blob apart. */
+		log_dump("Ctrl Rsp:", p, 16, 1024);
+		log_dump("Ctrl Rsp Continued:", p + 16, n - 16, 1024);
+	} else {
+		log_dump("Ctrl Rsp:", p, n, 1024);
+	}
 	ok = write_full(s->cfd, p, n) >= 0;
 	ctrl_response_done(&s->cctx, ok);
 	if (s->cctx.shutdown) {

@@ -851,6 +851,11 @@ sw_tpm_set_blob(uint32_t flags, uint32_t type, const uint8_t *blob,
 	    &plain, &plen, msg, sizeof(msg));
 	if (e != ST_OK) {
 		log_msg("%s\n", msg[0] ? msg : st_strerror(e));
+		/* COMPAT: state-storage.md §6.3 logs the outer layer too. */
+		if (e != ST_NOKEY && len >= ST_HDR_LEN &&
+		    (be16_get(blob + 4) & ST_BLOB_FLAG_MIGRATION_ENCRYPTED))
+			log_msg("Decrypting the %s blob with the migration key "
+			    "failed; res = %u\n", name, sw_st_result(e));
 		return sw_st_result(e);
 	}
 	rc = TPMLIB_SetState(st, plain, (uint32_t)plen);

@@ -23,6 +23,7 @@
 
 #include "bytes.h"
 #include "io.h"
+#include "net.h"
 
 #define DEFAULT_TCP_PORT	6545
 #define RSP_MAX			1024
@@ -125,69 +126,32 @@ usage(const char *prgname)
 static int
 parse_tcp(const char *arg, struct target *t)
 {
-	const char *colon, *portstr;
-	unsigned int port = DEFAULT_TCP_PORT;
+	char msg[256];
 
 	free(t->tcp_host);
 	t->tcp_host = NULL;
-	colon = strrchr(arg, ':');
-	if (colon == NULL) {
-		t->tcp_host = strdup(arg);
-	} else {
-		portstr = colon + 1;
-		if (colon != arg || portstr[0] != '\0') {
-			if (sscanf(portstr, "%u", &port) != 1) {
-				fprintf(stderr, "Invalid port '%s'\n", portstr);
-				return -1;
-			}
-			if ((int)port > 65535) {
-				fprintf(stderr, "Port '%s' outside valid "
-				    "range.\n", arg + 1);
-				return -1;
-			}
-		}
-		if (colon == arg)
-			t->tcp_host = strdup("127.0.0.1");
-		else
-			t->tcp_host = strndup(arg, (size_t)(colon - arg));
-	}
-	if (t->tcp_host == NULL) {
-		fprintf(stderr, "Out of memory.\n");
+	if (net_parse_target(arg, DEFAULT_TCP_PORT, &t->tcp_host,
+	    &t->tcp_port, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "%s\n", msg);
 		return -1;
 	}
-	t->tcp_port = port;
 	return 0;
 }
 
 static int
 connect_tcp(const char *host, unsigned int port)
 {
-	struct addrinfo hints, *res = NULL, *ai;
-	char service[16];
-	int fd = -1, rc;
+	int fd, gai_err;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	snprintf(service, sizeof(service), "%u", port);
-	rc = getaddrinfo(host, service, &hints, &res);
-	if (rc != 0) {
+	fd = net_tcp_connect(host, port, &gai_err);
+	if (fd >= 0)
+		return fd;
+	if (gai_err != 0)
 		fprintf(stderr, "getaddrinfo failed on host '%s': %s\n", host,
-		    gai_strerror(rc));
-		return -1;
-	}
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd < 0)
+		    gai_strerror(gai_err));
+	else
 		fprintf(stderr, "Could not connect using TCP socket.\n");
-	return fd;
+	return -1;
 }
 
 static int

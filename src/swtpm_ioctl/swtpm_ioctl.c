@@ -21,6 +21,7 @@
 #include "blob.h"
 #include "bytes.h"
 #include "client.h"
+#include "net.h"
 #include "io.h"
 #include "swtpm/tpm_ioctl.h"
 #include "transport.h"
@@ -126,38 +127,15 @@ usage(const char *prgname)
 static int
 parse_tcp(const char *arg, struct opts *o)
 {
-	const char *colon;
-	const char *portstr;
-	unsigned int port = DEFAULT_TCP_PORT;
+	char msg[256];
 
 	free(o->tcp_host);
 	o->tcp_host = NULL;
-	colon = strrchr(arg, ':');
-	if (colon == NULL) {
-		o->tcp_host = strdup(arg);
-	} else {
-		portstr = colon + 1;
-		if (colon != arg || portstr[0] != '\0') {
-			if (sscanf(portstr, "%u", &port) != 1) {
-				fprintf(stderr, "Invalid port '%s'\n", portstr);
-				return -1;
-			}
-			if ((int)port > 65535) {
-				fprintf(stderr, "Port '%s' outside valid "
-				    "range.\n", arg + 1);
-				return -1;
-			}
-		}
-		if (colon == arg)
-			o->tcp_host = strdup("127.0.0.1");
-		else
-			o->tcp_host = strndup(arg, (size_t)(colon - arg));
-	}
-	if (o->tcp_host == NULL) {
-		fprintf(stderr, "Out of memory.\n");
+	if (net_parse_target(arg, DEFAULT_TCP_PORT, &o->tcp_host,
+	    &o->tcp_port, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "%s\n", msg);
 		return -1;
 	}
-	o->tcp_port = port & 0xffff;
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "io.h"
+#include "net.h"
 #include "transport.h"
 
 static int
@@ -94,37 +95,18 @@ fail:
 int
 tr_connect_tcp(const char *host, unsigned int port)
 {
-	struct addrinfo hints, *res = NULL, *ai;
-	char service[16];
-	int fd = -1, rc, saved;
+	int fd, gai_err;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	snprintf(service, sizeof(service), "%u", port);
-	rc = getaddrinfo(host, service, &hints, &res);
-	if (rc != 0) {
+	fd = net_tcp_connect(host, port, &gai_err);
+	if (fd >= 0)
+		return fd;
+	if (gai_err != 0)
 		fprintf(stderr, "getaddrinfo failed on host '%s': %s\n", host,
-		    gai_strerror(rc));
-		return -1;
-	}
-	saved = 0;
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
-		if (fd < 0) {
-			saved = errno;
-			continue;
-		}
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		saved = errno;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd < 0)
+		    gai_strerror(gai_err));
+	else
 		fprintf(stderr, "Could not connect to host '%s' on port '%u' "
-		    "using TCP socket: %s\n", host, port, strerror(saved));
-	return fd;
+		    "using TCP socket: %s\n", host, port, strerror(errno));
+	return -1;
 }
 
 int
