@@ -135,35 +135,29 @@ plain_layer(const struct st_hdr *h, const uint8_t *p, size_t n,
 	return ST_OK;
 }
 
-enum st_err
-st_file_wrap(const uint8_t *plain, size_t len, const struct st_key *key,
+/*
+ * Builds one layer: encrypted with key, else one plain record, after
+ * 'room' bytes left free at the start of the buffer (for a header).
+ */
+static enum st_err
+build_layer(const uint8_t *p, size_t n, const struct st_key *key,
+    uint16_t tag_plain, uint16_t tag_enc, uint16_t tag_iv, size_t room,
     uint8_t **out, size_t *outlen)
 {
-	bool enc = has_key(key);
-	uint16_t flags = 0;
-	size_t size;
+	size_t size = room + (has_key(key) ? st_enc_size(n, key) :
+	    ST_TLV_HDR_LEN + n);
 	uint8_t *buf;
 	struct wr w;
 	enum st_err rc = ST_OK;
 
-	if (len > ST_BLOB_MAX)
-		return ST_INVAL;
-	if (enc && key->len != 16 && key->len != 32)
-		return ST_KEYSIZE;
-	size = ST_HDR_LEN + (enc ? st_enc_size(len, key) :
-	    ST_TLV_HDR_LEN + len);
 	if ((buf = malloc(size)) == NULL)
 		return ST_NOMEM;
-	if (enc)
-		flags = ST_BLOB_FLAG_ENCRYPTED |
-		    (key->len == 32 ? ST_BLOB_FLAG_ENCRYPTED_256BIT_KEY : 0);
 	wr_init(&w, buf, size);
-	put_hdr(&w, flags, size);
-	if (enc)
-		rc = st_encrypt_tlv(key, plain, len, TAG_ENCRYPTED_DATA,
-		    TAG_IVEC_ENCRYPTED_DATA, &w);
+	(void)wr_reserve(&w, room);
+	if (has_key(key))
+		rc = st_encrypt_tlv(key, p, n, tag_enc, tag_iv, &w);
 	else
-		st_tlv_put(&w, TAG_DATA, plain, len);
+		st_tlv_put(&w, tag_plain, p, n);
 	if (rc == ST_OK && (!wr_ok(&w) || w.len != size))
 		rc = ST_FAIL;
 	if (rc != ST_OK) {
@@ -173,6 +167,38 @@ st_file_wrap(const uint8_t *plain, size_t len, const struct st_key *key,
 	*out = buf;
 	*outlen = size;
 	return ST_OK;
+}
+
+/* Writes the header into the first ST_HDR_LEN bytes of a built blob. */
+static void
+fill_hdr(uint8_t *buf, size_t size, uint16_t flags)
+{
+	struct wr w;
+
+	wr_init(&w, buf, ST_HDR_LEN);
+	put_hdr(&w, flags, size);
+}
+
+enum st_err
+st_file_wrap(const uint8_t *plain, size_t len, const struct st_key *key,
+    uint8_t **out, size_t *outlen)
+{
+	uint16_t flags = 0;
+	enum st_err rc;
+
+	if (len > ST_BLOB_MAX)
+		return ST_INVAL;
+	if (has_key(key)) {
+		if (key->len != 16 && key->len != 32)
+			return ST_KEYSIZE;
+		flags = ST_BLOB_FLAG_ENCRYPTED |
+		    (key->len == 32 ? ST_BLOB_FLAG_ENCRYPTED_256BIT_KEY : 0);
+	}
+	rc = build_layer(plain, len, key, TAG_DATA, TAG_ENCRYPTED_DATA,
+	    TAG_IVEC_ENCRYPTED_DATA, ST_HDR_LEN, out, outlen);
+	if (rc == ST_OK)
+		fill_hdr(*out, *outlen, flags);
+	return rc;
 }
 
 enum st_err
@@ -195,45 +221,14 @@ st_file_unwrap(const uint8_t *blob, size_t len, const struct st_key *key,
 	    plain, plainlen, msg, msglen);
 }
 
-/* Builds one layer: encrypted with key, else one plain record. */
-static enum st_err
-build_layer(const uint8_t *p, size_t n, const struct st_key *key,
-    uint16_t tag_plain, uint16_t tag_enc, uint16_t tag_iv, uint8_t **out,
-    size_t *outlen)
-{
-	size_t size = has_key(key) ? st_enc_size(n, key) :
-	    ST_TLV_HDR_LEN + n;
-	uint8_t *buf;
-	struct wr w;
-	enum st_err rc = ST_OK;
-
-	if ((buf = malloc(size)) == NULL)
-		return ST_NOMEM;
-	wr_init(&w, buf, size);
-	if (has_key(key))
-		rc = st_encrypt_tlv(key, p, n, tag_enc, tag_iv, &w);
-	else
-		st_tlv_put(&w, tag_plain, p, n);
-	if (rc == ST_OK && (!wr_ok(&w) || w.len != size))
-		rc = ST_FAIL;
-	if (rc != ST_OK) {
-		secure_free(buf, size);
-		return rc;
-	}
-	*out = buf;
-	*outlen = size;
-	return ST_OK;
-}
-
 enum st_err
 st_sblob_wrap(const uint8_t *plain, size_t len, const struct st_key *filekey,
     const struct st_key *migkey, uint8_t **out, size_t *outlen,
     bool *encrypted)
 {
-	uint8_t *inner = NULL, *outer = NULL, *buf = NULL;
-	size_t ilen = 0, olen = 0, size = 0;
+	uint8_t *inner = NULL, *outer = NULL;
+	size_t ilen = 0, olen = 0;
 	uint16_t flags = ST_BLOB_FLAG_MIGRATION_DATA;
-	struct wr w;
 	enum st_err rc;
 
 	*encrypted = false;
@@ -243,7 +238,7 @@ st_sblob_wrap(const uint8_t *plain, size_t len, const struct st_key *filekey,
 	    (has_key(migkey) && migkey->len != 16 && migkey->len != 32))
 		return ST_KEYSIZE;
 	rc = build_layer(plain, len, filekey, TAG_DATA, TAG_ENCRYPTED_DATA,
-	    TAG_IVEC_ENCRYPTED_DATA, &inner, &ilen);
+	    TAG_IVEC_ENCRYPTED_DATA, 0, &inner, &ilen);
 	if (rc != ST_OK)
 		goto out;
 	if (has_key(filekey)) {
@@ -253,7 +248,7 @@ st_sblob_wrap(const uint8_t *plain, size_t len, const struct st_key *filekey,
 	}
 	rc = build_layer(inner, ilen, migkey, TAG_MIGRATION_DATA,
 	    TAG_ENCRYPTED_MIGRATION_DATA, TAG_IVEC_ENCRYPTED_MIGRATION_DATA,
-	    &outer, &olen);
+	    ST_HDR_LEN, &outer, &olen);
 	if (rc != ST_OK)
 		goto out;
 	if (has_key(migkey)) {
@@ -261,20 +256,12 @@ st_sblob_wrap(const uint8_t *plain, size_t len, const struct st_key *filekey,
 		if (migkey->len == 32)
 			flags |= ST_BLOB_FLAG_MIGRATION_256BIT_KEY;
 	}
-	size = ST_HDR_LEN + olen;
-	if ((buf = malloc(size)) == NULL) {
-		rc = ST_NOMEM;
-		goto out;
-	}
-	wr_init(&w, buf, size);
-	put_hdr(&w, flags, size);
-	wr_bytes(&w, outer, olen);
-	*out = buf;
-	*outlen = size;
+	fill_hdr(outer, olen, flags);
+	*out = outer;
+	*outlen = olen;
 	*encrypted = has_key(filekey);
 out:
 	secure_free(inner, ilen);
-	secure_free(outer, olen);
 	return rc;
 }
 
