@@ -2,7 +2,7 @@
 # tpm2raw.py - raw TPM 2 data-channel commands and control-channel requests
 # for the safety tests (NV define/write/read with an empty password, state
 # blob get/set, INIT/STOP), a daemon starter, and a small command line:
-#   tpm2raw.py nvdefine ADDR | nvwrite ADDR VALUE | nvread ADDR
+#   tpm2raw.py nvdefine ADDR [INDEX SIZE] | nvwrite ADDR VALUE | nvread ADDR
 #   tpm2raw.py ctrl ADDR HEX         (one control request, prints result)
 # ADDR is unix:PATH or tcp:PORT.  nvread prints the counter or 'RC <hex>'.
 import errno
@@ -244,7 +244,11 @@ def main(argv):
     s = connect(addr)
     try:
         if act == 'nvdefine':
-            rc, _ = transact(s, nv_define_cmd())
+            if len(argv) > 4:
+                cmd = nv_define_cmd(int(argv[3], 0), int(argv[4], 0))
+            else:
+                cmd = nv_define_cmd()
+            rc, _ = transact(s, cmd)
             print('%x' % rc if rc is not None else 'EOF')
         elif act == 'nvwrite':
             rc, _ = transact(s, nv_write_cmd(int(argv[3])))
