@@ -52,8 +52,6 @@ run_suite() {
 
 run_suite plain --enable-werror
 if [ $sani = 1 ]; then
-	# The QEMU guest suite runs once, in the plain build.
-	export SKIP_QEMU=1
 	run_suite sanitizers --enable-werror --enable-sanitizers
 fi
 echo "$total_pass passed, $total_fail failed"

@@ -500,9 +500,12 @@ main(int argc, char **argv)
 	 * The system OpenSSL configuration is not loaded: it costs a third
 	 * of the start-up instructions, and all it could do here is enable
 	 * FIPS mode or restrict algorithms, which libtpms cannot run with
-	 * (the reference disables FIPS mode for the same reason).
+	 * (the reference disables FIPS mode for the same reason). OpenSSL's
+	 * exit-time cleanup is skipped: the process ends anyway, and with a
+	 * RAND method installed it allocates while cleaning up.
 	 */
-	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG |
+	    OPENSSL_INIT_NO_ATEXIT, NULL);
 	(void)sw_rand_use_kernel();
 	rc = sw_opts_parse(&o, argc, argv, stdout, stderr);
 	if (rc >= 0)
