@@ -26,9 +26,11 @@ raw()
 	"$PYTHON" "$RAW" "$@"
 }
 
-socks()
+# sk NAME: SK = the socket options of daemon NAME (unix sockets in $T)
+sk()
 {
-	echo --server "type=unixio,path=$T/$1.d" --ctrl "type=unixio,path=$T/$1.c"
+	SK=(--server "type=unixio,path=$T/$1.d"
+	    --ctrl "type=unixio,path=$T/$1.c")
 }
 
 # poke FILE OFFSET VALUE: set a byte (VALUE) or flip bits (^MASK)
@@ -73,8 +75,8 @@ mkstate()
 	local dir=$1 so=$2
 	shift 2
 	mkdir -p "$dir"
-	# shellcheck disable=SC2046
-	sw_start mk socket --tpm2 --tpmstate "$so" $(socks mk) \
+	sk mk
+	sw_start mk socket --tpm2 --tpmstate "$so" "${SK[@]}" \
 		--flags "$FLAGS" "$@" || t_done
 	raw nvdefine "unix:$T/mk.d" >/dev/null
 	if [ "$(raw nvwrite "unix:$T/mk.d" "$NV_VALUE")" != 0 ]; then
@@ -94,8 +96,8 @@ refuse()
 	local desc=$1 dir=$2 so=$3 cause=$4 where=$5 irc=$6 before out
 	shift 6
 	before=$(dir_sums "$dir")
-	# shellcheck disable=SC2046
-	sw_bg rf socket --tpm2 --tpmstate "$so" $(socks rf) \
+	sk rf
+	sw_bg rf socket --tpm2 --tpmstate "$so" "${SK[@]}" \
 		--flags "$FLAGS" "$@"
 	if sw_wait rf 10; then
 		if [ "$SW_RC" -ne 0 ]; then
@@ -113,8 +115,8 @@ refuse()
 	check "$desc: state untouched by the start" "$before" \
 		"$(dir_sums "$dir")"
 
-	# shellcheck disable=SC2046
-	sw_start ri socket --tpm2 --tpmstate "$so" $(socks ri) "$@" ||
+	sk ri
+	sw_start ri socket --tpm2 --tpmstate "$so" "${SK[@]}" "$@" ||
 		return
 	check "$desc: CMD_INIT result" "$irc" \
 		"$(tw conn c "unix:$T/ri.c" x 0000000200000000)"
@@ -134,7 +136,7 @@ refuse()
 # fresh NAME BASE: copy of a prepared state directory
 fresh()
 {
-	rm -rf "$T/$1"
+	rm -rf "${T:?}/$1"
 	cp -a "$T/$2" "$T/$1"
 }
 
@@ -207,8 +209,8 @@ volatile_case()
 {
 	local dir=$T/$1 desc=$2 want=$3 before
 	before=$(dir_sums "$dir")
-	# shellcheck disable=SC2046
-	sw_start vo socket --tpm2 --tpmstate "dir=$dir" $(socks vo) \
+	sk vo
+	sw_start vo socket --tpm2 --tpmstate "dir=$dir" "${SK[@]}" \
 		--key "file=$T/k1" --flags not-need-init || return
 	check "$desc: NV read without TPM2_Startup" "$want" \
 		"$(raw nvread "unix:$T/vo.d")"
@@ -281,9 +283,9 @@ refuse "linear: slot length beyond its section" "$T/l8" \
 # an empty file is formatted and used
 mkdir -p "$T/l9"
 : >"$T/l9/$L"
-# shellcheck disable=SC2046
+sk l9
 if sw_start l9 socket --tpm2 --tpmstate "backend-uri=file://$T/l9/$L" \
-	$(socks l9) --flags "$FLAGS"; then
+	"${SK[@]}" --flags "$FLAGS"; then
 	check_re "linear: empty file formatted" "Formatting 'file://$T/l9/$L'" \
 		"$(sw_out l9)"
 	check "linear: formatted file starts with the magic" 6e696c6d70747773 \
@@ -307,8 +309,8 @@ setblob()
 
 fresh s1 plain
 before=$(dir_sums "$T/s1")
-# shellcheck disable=SC2046
-sw_start sb socket --tpm2 --tpmstate "dir=$T/s1" $(socks sb) || t_done
+sk sb
+sw_start sb socket --tpm2 --tpmstate "dir=$T/s1" "${SK[@]}" || t_done
 setblob "hdrsize 11" 00000000 00000001 "0201000b 0004 0000000a" \
 	0000002b 'bad header size: 11 != 10'
 setblob "min_version 3" 00000000 00000001 "0203000a 0004 0000000a" \
@@ -342,8 +344,8 @@ sw_stop sb
 # migration key configured: a flipped ciphertext bit is an HMAC error
 fresh s2 plain
 before=$(dir_sums "$T/s2")
-# shellcheck disable=SC2046
-sw_start sb socket --tpm2 --tpmstate "dir=$T/s2" $(socks sb) \
+sk sb
+sw_start sb socket --tpm2 --tpmstate "dir=$T/s2" "${SK[@]}" \
 	--migration-key "file=$T/k1" || t_done
 E_FLIP=${VEC_E:0:40}$(printf '%02x' $((0x${VEC_E:40:2} ^ 1)))${VEC_E:42}
 setblob "migration-encrypted, flipped bit" 00000000 00000001 "$E_FLIP" \

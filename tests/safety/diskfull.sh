@@ -34,9 +34,11 @@ raw()
 	"$PYTHON" "$RAW" "$@"
 }
 
-socks()
+# sk NAME: SK = the socket options of daemon NAME (unix sockets in $T)
+sk()
 {
-	echo --server "type=unixio,path=$T/$1.d" --ctrl "type=unixio,path=$T/$1.c"
+	SK=(--server "type=unixio,path=$T/$1.d"
+	    --ctrl "type=unixio,path=$T/$1.c")
 }
 
 dir_sums()
@@ -66,8 +68,8 @@ run()
 	local -a cmd
 	read -r -a cmd <<<"$4"
 	mkdir -p "$sd"
-	# shellcheck disable=SC2046
-	sw_start "$n" socket --tpm2 --tpmstate "$so" $(socks "$n") \
+	sk "$n"
+	sw_start "$n" socket --tpm2 --tpmstate "$so" "${SK[@]}" \
 		--flags not-need-init,startup-clear || return
 	check "$n: define the index" 0 "$(raw nvdefine "unix:$T/$n.d")"
 	check "$n: NV write 1" 0 "$(raw nvwrite "unix:$T/$n.d" 1)"
@@ -109,8 +111,8 @@ run()
 	sw_stop "$n"
 	check "$n: clean exit" 0 "$SW_RC"
 
-	# shellcheck disable=SC2046
-	sw_start "$n" socket --tpm2 --tpmstate "$so" $(socks "$n") \
+	sk "$n"
+	sw_start "$n" socket --tpm2 --tpmstate "$so" "${SK[@]}" \
 		--flags not-need-init,startup-clear || return
 	check "$n: value after restart" 3 "$(raw nvread "unix:$T/$n.d")"
 	if [ "${cmd[0]}" = nvdefine ]; then

@@ -24,9 +24,11 @@ raw()
 	"$PYTHON" "$RAW" "$@"
 }
 
-socks()
+# sk NAME: SK = the socket options of daemon NAME (unix sockets in $T)
+sk()
 {
-	echo --server "type=unixio,path=$T/$1.d" --ctrl "type=unixio,path=$T/$1.c"
+	SK=(--server "type=unixio,path=$T/$1.d"
+	    --ctrl "type=unixio,path=$T/$1.c")
 }
 
 mode_of()
@@ -34,29 +36,17 @@ mode_of()
 	stat -c %a "$1" 2>/dev/null || echo missing
 }
 
-# start NAME STATEOPT [ARGS]: daemon with a started TPM 2 (in a subshell
-# with the umask given in UMASK, default 022)
-start()
-{
-	local n=$1 so=$2
-	shift 2
-	# shellcheck disable=SC2046
-	(umask "${UMASK:-022}" && sw_start "$n" socket --tpm2 \
-		--tpmstate "$so" $(socks "$n") \
-		--flags not-need-init,startup-clear "$@")
-}
-
 # --------------------------------------------------------------- modes
-# The daemon must outlive the subshell start() runs in: start it from
-# here instead, with the umask set around it.
+# startu UMASK NAME STATEOPT [ARGS]: daemon with a started TPM 2, run
+# with the given umask
 startu()
 {
 	local um=$1 n=$2 so=$3 old
 	shift 3
 	old=$(umask)
 	umask "$um"
-	# shellcheck disable=SC2046
-	sw_start "$n" socket --tpm2 --tpmstate "$so" $(socks "$n") \
+	sk "$n"
+	sw_start "$n" socket --tpm2 --tpmstate "$so" "${SK[@]}" \
 		--flags not-need-init,startup-clear "$@"
 	local rc=$?
 	umask "$old"
@@ -108,14 +98,16 @@ startu 077 m "dir=$T/m3,mode=0640" && {
 # fix-up when loading (state-storage.md §2.3): with mode= the file gets
 # it; without, a file lacking the owner write bit gets the default.
 chmod 0644 "$T/m2/tpm2-00.permall"
-if sw_start m socket --tpm2 --tpmstate "dir=$T/m2,mode=0600" $(socks m) \
+sk m
+if sw_start m socket --tpm2 --tpmstate "dir=$T/m2,mode=0600" "${SK[@]}" \
 	--flags not-need-init; then
 	check "mode: 0644 file loaded with mode=0600 is fixed" 600 \
 		"$(mode_of "$T/m2/tpm2-00.permall")"
 	sw_stop m
 fi
 chmod 0400 "$T/m1/tpm2-00.permall"
-if sw_start m socket --tpm2 --tpmstate "dir=$T/m1" $(socks m) \
+sk m
+if sw_start m socket --tpm2 --tpmstate "dir=$T/m1" "${SK[@]}" \
 	--flags not-need-init; then
 	check "mode: read-only file loaded without mode= is fixed" $DEFMODE \
 		"$(mode_of "$T/m1/tpm2-00.permall")"
@@ -128,8 +120,8 @@ lockcase()
 {
 	local desc=$1 so=$2 out
 	startu 022 la "$so" || return
-	# shellcheck disable=SC2046
-	sw_start lb socket --tpm2 --tpmstate "$so" $(socks lb) || {
+	sk lb
+	sw_start lb socket --tpm2 --tpmstate "$so" "${SK[@]}" || {
 		sw_stop la
 		return
 	}
@@ -146,8 +138,8 @@ lockcase()
 		"$(tw conn c "unix:$T/la.c" x $INIT0)"
 	check "lock: $desc: INIT still refused" 00000009 \
 		"$(tw conn c "unix:$T/lb.c" x $INIT0)"
-	# shellcheck disable=SC2046
-	sw_bg lc socket --tpm2 --tpmstate "$so" $(socks lc) \
+	sk lc
+	sw_bg lc socket --tpm2 --tpmstate "$so" "${SK[@]}" \
 		--flags not-need-init
 	if sw_wait lc 10; then
 		check_re "lock: $desc: start with not-need-init fails" \
