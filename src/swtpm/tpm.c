@@ -48,6 +48,8 @@ static struct {
 	size_t		 pcache_len;
 	/* volatilestate known to be absent (while we hold the lock) */
 	bool		 vol_gone;
+	/* short responses built by the server (not-running, pre-filter) */
+	uint8_t		 small[10];
 } tpm;
 
 static bool
@@ -630,7 +632,7 @@ sw_tpm_data(const uint8_t *in, size_t n, const uint8_t **resp, size_t *rlen)
 {
 	const uint8_t *cmd = in;
 	size_t clen = n, hdr = 0;
-	uint8_t small[10];
+	uint8_t *small = tpm.small;
 	const uint8_t *body;
 	uint32_t blen = 0;
 
