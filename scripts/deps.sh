@@ -3,7 +3,7 @@
 set -e
 PKGS="build-essential autoconf automake libtool pkg-config \
 libtpms-dev libjson-c-dev libssl-dev \
-swtpm swtpm-tools tpm2-tools socat python3 \
+swtpm swtpm-tools tpm2-tools libtss2-tcti-swtpm0 socat python3 procps util-linux \
 qemu-system-x86 qemu-utils seabios busybox-static cpio"
 if [ "$(id -u)" != 0 ]; then
 	SUDO=sudo
