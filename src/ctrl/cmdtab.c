@@ -501,7 +501,8 @@ ctrl_stream(struct ctrl_ctx *ctx, const uint8_t *p, size_t n)
 			res = PTM_RES_BAD_PARAMETER;
 			goto reply;
 		}
-		memcpy(ctx->s_acc + ctx->s_len, p, n);
+		if (p != ctx->s_acc + ctx->s_len)
+			memcpy(ctx->s_acc + ctx->s_len, p, n);
 		ctx->s_len += n;
 		ctx->s_left -= n;
 		if (ctx->s_left > 0)
@@ -517,6 +518,33 @@ reply:
 	ctx->s_left = 0;
 	ctx->s_code = 0;
 	(void)reply_res(&out, res);
+	ctx->resp_len = out.len;
+	return CTRL_REPLY;
+}
+
+uint8_t *
+ctrl_stream_buf(struct ctrl_ctx *ctx, size_t *room)
+{
+	if (ctx->s_code != CMD_SET_STATEBLOB || ctx->s_acc == NULL) {
+		*room = 0;
+		return NULL;
+	}
+	*room = ctx->s_left;
+	return ctx->s_acc + ctx->s_len;
+}
+
+enum ctrl_status
+ctrl_stream_excess(struct ctrl_ctx *ctx)
+{
+	struct wr out;
+
+	/* COMPAT: §3.12 step 6: more bytes than the blob's length. */
+	wr_init(&out, ctx->small, sizeof(ctx->small));
+	free(ctx->s_acc);
+	ctx->s_acc = NULL;
+	ctx->s_left = 0;
+	ctx->s_code = 0;
+	(void)reply_res(&out, PTM_RES_BAD_PARAMETER);
 	ctx->resp_len = out.len;
 	return CTRL_REPLY;
 }

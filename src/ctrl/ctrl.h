@@ -114,6 +114,14 @@ enum ctrl_status ctrl_request(struct ctrl_ctx *, const uint8_t *req,
 size_t		 ctrl_stream_left(const struct ctrl_ctx *);
 /* Feeds n payload bytes (n == 0: the peer closed). */
 enum ctrl_status ctrl_stream(struct ctrl_ctx *, const uint8_t *p, size_t n);
+/*
+ * SET_STATEBLOB only: where the transport may receive the rest of the
+ * blob in place (*room bytes; pass that pointer to ctrl_stream), else
+ * NULL.
+ */
+uint8_t		*ctrl_stream_buf(struct ctrl_ctx *, size_t *room);
+/* The peer sent more than the blob's length: answers BAD_PARAMETER. */
+enum ctrl_status ctrl_stream_excess(struct ctrl_ctx *);
 /* The response to send in one write, valid until ctrl_response_done. */
 const uint8_t	*ctrl_response(const struct ctrl_ctx *, size_t *len);
 /* After the response was written (ok = fully written). */

@@ -259,10 +259,30 @@ ctrl_recv(struct server *s, void *p, size_t n)
 static void
 ctrl_readable(struct server *s)
 {
-	uint8_t tmp[CTRL_HASH_CHUNK];
+	uint8_t tmp[CTRL_HASH_CHUNK], *dst;
 	ssize_t r;
 	size_t want;
 
+	if (s->cst == C_STREAM && (dst = ctrl_stream_buf(&s->cctx, &want))) {
+		/* A state blob: receive in place, in as few reads as can be. */
+		r = ctrl_recv(s, dst, want);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			return;
+		if (r < 0) {
+			ctrl_close(s);
+			return;
+		}
+		s->cdeadline = now_ms() + CTRL_STREAM_IDLE_MS;
+		if (r > 0 && (size_t)r == want && recv(s->cfd, tmp, 1,
+		    MSG_PEEK | MSG_DONTWAIT) > 0) {
+			ctrl_after(s, ctrl_stream_excess(&s->cctx));
+			return;
+		}
+		ctrl_after(s, ctrl_stream(&s->cctx, dst, (size_t)r));
+		if (r == 0 && s->cfd >= 0)
+			ctrl_close(s);
+		return;
+	}
 	if (s->cst == C_STREAM) {
 		want = sizeof(tmp);
 		if (s->cctx.s_code == CMD_HASH_DATA &&
