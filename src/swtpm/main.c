@@ -573,12 +573,12 @@ main(int argc, char **argv)
 	st_key_wipe(&tc.migkey);
 	if (o.not_need_init || o.print_info != 0) {
 		if (o.state_uri != NULL || o.print_info == 0) {
-			if (sw_tpm_init(0) != 0)
+			if (sw_tpm_init(NULL, 0) != 0)
 				goto out_tpm;
 		}
 	}
 	if (o.print_info != 0) {
-		char *s = sw_tpm_get_info(o.print_info);
+		char *s = sw_tpm_get_info(NULL, o.print_info);
 
 		if (s != NULL) {
 			printf("%s\n", s);

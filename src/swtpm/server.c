@@ -334,120 +334,6 @@ ctrl_accept(struct server *s)
 
 /* ---------------------------------------------------------- ctrl ops */
 
-static bool
-op_running(void *arg)
-{
-	(void)arg;
-	return sw_tpm_running();
-}
-
-static uint32_t
-op_init(void *arg, uint32_t flags)
-{
-	(void)arg;
-	return sw_tpm_init(flags);
-}
-
-static void
-op_stop(void *arg)
-{
-	(void)arg;
-	sw_tpm_stop();
-}
-
-static uint32_t
-op_get_est(void *arg, uint8_t *bit)
-{
-	(void)arg;
-	return sw_tpm_get_established(bit);
-}
-
-static uint32_t
-op_set_loc(void *arg, uint8_t loc)
-{
-	(void)arg;
-	return sw_tpm_set_locality(loc);
-}
-
-static uint32_t
-op_reset_est(void *arg, uint8_t loc)
-{
-	(void)arg;
-	return sw_tpm_reset_established(loc);
-}
-
-static uint32_t
-op_hash_start(void *arg)
-{
-	(void)arg;
-	return sw_tpm_hash_start();
-}
-
-static uint32_t
-op_hash_data(void *arg, const uint8_t *p, size_t n)
-{
-	(void)arg;
-	return sw_tpm_hash_data(p, n);
-}
-
-static uint32_t
-op_hash_end(void *arg)
-{
-	(void)arg;
-	return sw_tpm_hash_end();
-}
-
-static uint32_t
-op_cancel(void *arg)
-{
-	(void)arg;
-	return sw_tpm_cancel();
-}
-
-static uint32_t
-op_store_volatile(void *arg)
-{
-	(void)arg;
-	return sw_tpm_store_volatile();
-}
-
-static uint32_t
-op_get_blob(void *arg, uint32_t flags, uint32_t type, uint8_t **blob,
-    size_t *len, uint32_t *st_flags)
-{
-	(void)arg;
-	return sw_tpm_get_blob(flags, type, blob, len, st_flags);
-}
-
-static void
-op_get_blob_sent(void *arg, uint32_t type)
-{
-	(void)arg;
-	sw_tpm_get_blob_sent(type);
-}
-
-static uint32_t
-op_set_blob_lock(void *arg)
-{
-	(void)arg;
-	return sw_tpm_set_blob_lock();
-}
-
-static uint32_t
-op_set_blob(void *arg, uint32_t flags, uint32_t type, const uint8_t *blob,
-    size_t len)
-{
-	(void)arg;
-	return sw_tpm_set_blob(flags, type, blob, len);
-}
-
-static uint32_t
-op_get_config(void *arg)
-{
-	(void)arg;
-	return sw_tpm_get_config();
-}
-
 static uint32_t
 op_set_datafd(void *arg, int fd)
 {
@@ -467,28 +353,6 @@ op_set_datafd(void *arg, int fd)
 	s->dlen = 0;
 	s->dpersist = true;
 	return PTM_RES_SUCCESS;
-}
-
-static uint32_t
-op_set_bufsize(void *arg, uint32_t want, uint32_t *inuse, uint32_t *min,
-    uint32_t *max)
-{
-	(void)arg;
-	return sw_tpm_set_buffersize(want, inuse, min, max);
-}
-
-static char *
-op_get_info(void *arg, uint64_t flags)
-{
-	(void)arg;
-	return sw_tpm_get_info(flags);
-}
-
-static uint32_t
-op_lock_storage(void *arg, uint32_t retries)
-{
-	(void)arg;
-	return sw_tpm_lock_storage(retries);
 }
 
 /* -------------------------------------------------------------- loop */
@@ -532,18 +396,21 @@ server_init(struct server *s, struct sw_server_cfg *cfg)
 	s->cfd = cfg->ctrl_client_fd;
 	s->cpass_fd = -1;
 	s->ops = (struct ctrl_ops){
-		.arg = s, .running = op_running, .init = op_init,
-		.stop = op_stop, .get_established = op_get_est,
-		.set_locality = op_set_loc,
-		.reset_established = op_reset_est,
-		.hash_start = op_hash_start, .hash_data = op_hash_data,
-		.hash_end = op_hash_end, .cancel = op_cancel,
-		.store_volatile = op_store_volatile,
-		.get_blob = op_get_blob, .get_blob_sent = op_get_blob_sent,
-		.set_blob_lock = op_set_blob_lock, .set_blob = op_set_blob,
-		.get_config = op_get_config, .set_datafd = op_set_datafd,
-		.set_buffersize = op_set_bufsize, .get_info = op_get_info,
-		.lock_storage = op_lock_storage,
+		.arg = s, .running = sw_tpm_running, .init = sw_tpm_init,
+		.stop = sw_tpm_stop, .get_established = sw_tpm_get_established,
+		.set_locality = sw_tpm_set_locality,
+		.reset_established = sw_tpm_reset_established,
+		.hash_start = sw_tpm_hash_start, .hash_data = sw_tpm_hash_data,
+		.hash_end = sw_tpm_hash_end, .cancel = sw_tpm_cancel,
+		.store_volatile = sw_tpm_store_volatile,
+		.get_blob = sw_tpm_get_blob,
+		.get_blob_sent = sw_tpm_get_blob_sent,
+		.set_blob_lock = sw_tpm_set_blob_lock,
+		.set_blob = sw_tpm_set_blob, .get_config = sw_tpm_get_config,
+		.set_datafd = op_set_datafd,
+		.set_buffersize = sw_tpm_set_buffersize,
+		.get_info = sw_tpm_get_info,
+		.lock_storage = sw_tpm_lock_storage,
 	};
 	ctrl_ctx_init(&s->cctx, &s->ops, sw_tpm_is_tpm2());
 }

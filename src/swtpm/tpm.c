@@ -373,8 +373,9 @@ sw_tpm_setup(const struct sw_tpm_cfg *cfg)
 }
 
 bool
-sw_tpm_running(void)
+sw_tpm_running(void *arg)
 {
+	(void)arg;
 	return tpm.running;
 }
 
@@ -434,11 +435,12 @@ disable_fips(void)
 }
 
 uint32_t
-sw_tpm_init(uint32_t flags)
+sw_tpm_init(void *arg, uint32_t flags)
 {
 	char msg[512] = "";
 	TPM_RESULT rc;
 
+	(void)arg;
 	if (tpm.running) {
 		auto_shutdown();
 		TPMLIB_Terminate();
@@ -493,8 +495,9 @@ fail:
 }
 
 void
-sw_tpm_stop(void)
+sw_tpm_stop(void *arg)
 {
+	(void)arg;
 	if (tpm.running) {
 		auto_shutdown();
 		TPMLIB_Terminate();
@@ -538,7 +541,7 @@ sw_tpm_ensure_lock(void)
 void
 sw_tpm_exit(void)
 {
-	sw_tpm_stop();
+	sw_tpm_stop(NULL);
 	free(tpm.rbuf);
 	tpm.rbuf = NULL;
 	free(tpm.obuf);
@@ -681,8 +684,9 @@ sw_tpm_data(const uint8_t *in, size_t n, const uint8_t **resp, size_t *rlen)
 /* ------------------------------------------------------ control ops */
 
 uint32_t
-sw_tpm_set_locality(uint8_t loc)
+sw_tpm_set_locality(void *arg, uint8_t loc)
 {
+	(void)arg;
 	if (loc > 4 || (loc == 4 && tpm.cfg.loc_reject4))
 		return PTM_RES_BAD_LOCALITY;
 	tpm.locality = loc;
@@ -690,21 +694,23 @@ sw_tpm_set_locality(uint8_t loc)
 }
 
 uint32_t
-sw_tpm_get_established(uint8_t *bit)
+sw_tpm_get_established(void *arg, uint8_t *bit)
 {
 	TPM_BOOL b = 0;
 	TPM_RESULT rc = TPM_IO_TpmEstablished_Get(&b);
 
+	(void)arg;
 	*bit = b ? 1 : 0;
 	return rc;
 }
 
 uint32_t
-sw_tpm_reset_established(uint8_t loc)
+sw_tpm_reset_established(void *arg, uint8_t loc)
 {
 	uint32_t saved = tpm.locality;
 	TPM_RESULT rc;
 
+	(void)arg;
 	if (loc > 4)
 		return PTM_RES_BAD_LOCALITY;
 	tpm.locality = loc;
@@ -714,36 +720,41 @@ sw_tpm_reset_established(uint8_t loc)
 }
 
 uint32_t
-sw_tpm_hash_start(void)
+sw_tpm_hash_start(void *arg)
 {
+	(void)arg;
 	return TPM_IO_Hash_Start();
 }
 
 uint32_t
-sw_tpm_hash_data(const uint8_t *p, size_t n)
+sw_tpm_hash_data(void *arg, const uint8_t *p, size_t n)
 {
+	(void)arg;
 	return TPM_IO_Hash_Data(p, (uint32_t)n);
 }
 
 uint32_t
-sw_tpm_hash_end(void)
+sw_tpm_hash_end(void *arg)
 {
+	(void)arg;
 	return TPM_IO_Hash_End();
 }
 
 uint32_t
-sw_tpm_cancel(void)
+sw_tpm_cancel(void *arg)
 {
+	(void)arg;
 	return TPMLIB_CancelCommand();
 }
 
 uint32_t
-sw_tpm_store_volatile(void)
+sw_tpm_store_volatile(void *arg)
 {
 	unsigned char *buf = NULL;
 	uint32_t len = 0;
 	TPM_RESULT rc;
 
+	(void)arg;
 	rc = TPMLIB_VolatileAll_Store(&buf, &len);
 	if (rc != TPM_SUCCESS)
 		return rc;
@@ -764,8 +775,8 @@ blob_name(uint32_t type)
 }
 
 uint32_t
-sw_tpm_get_blob(uint32_t flags, uint32_t type, uint8_t **blob, size_t *len,
-    uint32_t *st_flags)
+sw_tpm_get_blob(void *arg, uint32_t flags, uint32_t type, uint8_t **blob,
+    size_t *len, uint32_t *st_flags)
 {
 	const char *name = blob_name(type);
 	uint8_t *plain = NULL;
@@ -774,6 +785,7 @@ sw_tpm_get_blob(uint32_t flags, uint32_t type, uint8_t **blob, size_t *len,
 	bool enc = false;
 	enum st_err e;
 
+	(void)arg;
 	if (name == NULL)
 		return PTM_RES_FAIL;
 	if (type == PTM_BLOB_TYPE_VOLATILE) {
@@ -807,8 +819,9 @@ sw_tpm_get_blob(uint32_t flags, uint32_t type, uint8_t **blob, size_t *len,
 }
 
 void
-sw_tpm_get_blob_sent(uint32_t type)
+sw_tpm_get_blob_sent(void *arg, uint32_t type)
 {
+	(void)arg;
 	/* control-channel.md §3.11 step 6: outgoing migration unlocks. */
 	if (type != PTM_BLOB_TYPE_SAVESTATE)
 		return;
@@ -817,8 +830,9 @@ sw_tpm_get_blob_sent(uint32_t type)
 }
 
 uint32_t
-sw_tpm_set_blob_lock(void)
+sw_tpm_set_blob_lock(void *arg)
 {
+	(void)arg;
 	if (tpm.cfg.state_uri == NULL)
 		return PTM_RES_SUCCESS;
 	if (store_open() != TPM_SUCCESS)
@@ -829,7 +843,7 @@ sw_tpm_set_blob_lock(void)
 }
 
 uint32_t
-sw_tpm_set_blob(uint32_t flags, uint32_t type, const uint8_t *blob,
+sw_tpm_set_blob(void *arg, uint32_t flags, uint32_t type, const uint8_t *blob,
     size_t len)
 {
 	const char *name = blob_name(type);
@@ -840,6 +854,7 @@ sw_tpm_set_blob(uint32_t flags, uint32_t type, const uint8_t *blob,
 	enum st_err e;
 	TPM_RESULT rc;
 
+	(void)arg;
 	if (name == NULL) {
 		log_msg("Unknown blob type %u\n", type);
 		return PTM_RES_BAD_PARAMETER;
@@ -866,10 +881,11 @@ sw_tpm_set_blob(uint32_t flags, uint32_t type, const uint8_t *blob,
 }
 
 uint32_t
-sw_tpm_get_config(void)
+sw_tpm_get_config(void *arg)
 {
 	uint32_t f = 0;
 
+	(void)arg;
 	if (tpm.cfg.filekey.len > 0)
 		f |= PTM_CONFIG_FLAG_FILE_KEY;
 	if (tpm.cfg.migkey.len > 0)
@@ -878,22 +894,25 @@ sw_tpm_get_config(void)
 }
 
 uint32_t
-sw_tpm_set_buffersize(uint32_t want, uint32_t *inuse, uint32_t *min,
+sw_tpm_set_buffersize(void *arg, uint32_t want, uint32_t *inuse, uint32_t *min,
     uint32_t *max)
 {
+	(void)arg;
 	*inuse = TPMLIB_SetBufferSize(want, min, max);
 	return PTM_RES_SUCCESS;
 }
 
 char *
-sw_tpm_get_info(uint64_t flags)
+sw_tpm_get_info(void *arg, uint64_t flags)
 {
+	(void)arg;
 	return TPMLIB_GetInfo((enum TPMLIB_InfoFlags)(uint32_t)flags);
 }
 
 uint32_t
-sw_tpm_lock_storage(uint32_t retries)
+sw_tpm_lock_storage(void *arg, uint32_t retries)
 {
+	(void)arg;
 	tpm.lock_retries = retries;
 	if (tpm.storage_locked || tpm.store == NULL)
 		return PTM_RES_SUCCESS;

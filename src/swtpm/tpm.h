@@ -27,10 +27,10 @@ struct sw_tpm_cfg {
 /* Chooses the TPM version and registers callbacks; copies cfg. */
 uint32_t	 sw_tpm_setup(const struct sw_tpm_cfg *);
 /* CMD_INIT semantics (control-channel.md §3.2). */
-uint32_t	 sw_tpm_init(uint32_t flags);
+uint32_t	 sw_tpm_init(void *arg, uint32_t flags);
 /* CMD_STOP: automatic TPM2_Shutdown, then terminate. */
-void		 sw_tpm_stop(void);
-bool		 sw_tpm_running(void);
+void		 sw_tpm_stop(void *arg);
+bool		 sw_tpm_running(void *arg);
 bool		 sw_tpm_is_tpm2(void);
 /* The --flags startup command; returns false on a libtpms failure. */
 bool		 sw_tpm_startup(int type, uint32_t *code);
@@ -49,26 +49,26 @@ bool		 sw_tpm_data(const uint8_t *in, size_t n, const uint8_t **resp,
 /* Shut down for process exit (auto-shutdown, terminate, free, unlock). */
 void		 sw_tpm_exit(void);
 
-/* Control operations (see struct ctrl_ops). */
-uint32_t	 sw_tpm_set_locality(uint8_t loc);
-uint32_t	 sw_tpm_get_established(uint8_t *bit);
-uint32_t	 sw_tpm_reset_established(uint8_t loc);
-uint32_t	 sw_tpm_hash_start(void);
-uint32_t	 sw_tpm_hash_data(const uint8_t *p, size_t n);
-uint32_t	 sw_tpm_hash_end(void);
-uint32_t	 sw_tpm_cancel(void);
-uint32_t	 sw_tpm_store_volatile(void);
-uint32_t	 sw_tpm_get_blob(uint32_t flags, uint32_t type, uint8_t **blob,
-		    size_t *len, uint32_t *st_flags);
-void		 sw_tpm_get_blob_sent(uint32_t type);
-uint32_t	 sw_tpm_set_blob_lock(void);
-uint32_t	 sw_tpm_set_blob(uint32_t flags, uint32_t type,
+/* Control operations: the callbacks of struct ctrl_ops (arg unused). */
+uint32_t	 sw_tpm_set_locality(void *arg, uint8_t loc);
+uint32_t	 sw_tpm_get_established(void *arg, uint8_t *bit);
+uint32_t	 sw_tpm_reset_established(void *arg, uint8_t loc);
+uint32_t	 sw_tpm_hash_start(void *arg);
+uint32_t	 sw_tpm_hash_data(void *arg, const uint8_t *p, size_t n);
+uint32_t	 sw_tpm_hash_end(void *arg);
+uint32_t	 sw_tpm_cancel(void *arg);
+uint32_t	 sw_tpm_store_volatile(void *arg);
+uint32_t	 sw_tpm_get_blob(void *arg, uint32_t flags, uint32_t type,
+		    uint8_t **blob, size_t *len, uint32_t *st_flags);
+void		 sw_tpm_get_blob_sent(void *arg, uint32_t type);
+uint32_t	 sw_tpm_set_blob_lock(void *arg);
+uint32_t	 sw_tpm_set_blob(void *arg, uint32_t flags, uint32_t type,
 		    const uint8_t *blob, size_t len);
-uint32_t	 sw_tpm_get_config(void);
-uint32_t	 sw_tpm_set_buffersize(uint32_t want, uint32_t *inuse,
+uint32_t	 sw_tpm_get_config(void *arg);
+uint32_t	 sw_tpm_set_buffersize(void *arg, uint32_t want, uint32_t *inuse,
 		    uint32_t *min, uint32_t *max);
-char		*sw_tpm_get_info(uint64_t flags);
-uint32_t	 sw_tpm_lock_storage(uint32_t retries);
+char		*sw_tpm_get_info(void *arg, uint64_t flags);
+uint32_t	 sw_tpm_lock_storage(void *arg, uint32_t retries);
 /* Max size of one data-channel message (TPM_BUFFER_MAX + 9). */
 size_t		 sw_tpm_data_bufsize(void);
 /* Result code for a state-module error (one mapping, here). */
