@@ -3,6 +3,7 @@
  * gives the framing minimum, the length rule, the TPM state it needs and
  * its capability bit; nothing else switches on a command code. Handlers
  * decode their body with struct rd and act through struct ctrl_ops.
+ * Buffers that may hold decrypted state are wiped before they are freed.
  */
 #include "config.h"
 
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "bytes.h"
+#include "io.h"
 #include "ctrl.h"
 
 /* Length rules on n = body bytes received. */
@@ -170,10 +172,10 @@ ctrl_ctx_init(struct ctrl_ctx *ctx, const struct ctrl_ops *ops, bool tpm2)
 void
 ctrl_ctx_reset(struct ctrl_ctx *ctx)
 {
-	free(ctx->heap);
+	secure_free(ctx->heap, ctx->resp_len);
 	ctx->heap = NULL;
 	ctx->resp_len = 0;
-	free(ctx->s_acc);
+	secure_free(ctx->s_acc, ctx->s_len + ctx->s_left);
 	ctx->s_acc = NULL;
 	ctx->s_left = 0;
 	ctx->s_len = 0;
@@ -401,7 +403,7 @@ h_get_blob(struct ctrl_ctx *ctx, struct rd *in, struct wr *out)
 	res = ctx->ops->get_blob(ctx->ops->arg, flags, type, &blob, &len,
 	    &st_flags);
 	if (res != PTM_RES_SUCCESS || len > UINT32_MAX - 16) {
-		free(blob);
+		secure_free(blob, len);
 		blob_hdr(out, res != PTM_RES_SUCCESS ? res : PTM_RES_FAIL,
 		    0, 0);
 		return CTRL_REPLY;
@@ -409,7 +411,7 @@ h_get_blob(struct ctrl_ctx *ctx, struct rd *in, struct wr *out)
 	rem = off < len ? (uint32_t)(len - off) : 0;
 	ctx->heap = malloc(16 + (size_t)rem);
 	if (ctx->heap == NULL) {
-		free(blob);
+		secure_free(blob, len);
 		blob_hdr(out, PTM_RES_FAIL, 0, 0);
 		return CTRL_REPLY;
 	}
@@ -418,7 +420,7 @@ h_get_blob(struct ctrl_ctx *ctx, struct rd *in, struct wr *out)
 	if (rem > 0)
 		wr_bytes(&w, blob + off, rem);
 	ctx->resp_len = w.len;
-	free(blob);
+	secure_free(blob, len);
 	return CTRL_REPLY;
 }
 
@@ -429,7 +431,7 @@ set_blob_finish(struct ctrl_ctx *ctx, struct wr *out)
 
 	res = ctx->ops->set_blob(ctx->ops->arg, ctx->s_flags, ctx->s_type,
 	    ctx->s_acc, ctx->s_len);
-	free(ctx->s_acc);
+	secure_free(ctx->s_acc, ctx->s_len + ctx->s_left);
 	ctx->s_acc = NULL;
 	ctx->s_len = 0;
 	ctx->s_code = 0;
@@ -513,7 +515,7 @@ ctrl_stream(struct ctrl_ctx *ctx, const uint8_t *p, size_t n)
 	}
 	return CTRL_CLOSE;
 reply:
-	free(ctx->s_acc);
+	secure_free(ctx->s_acc, ctx->s_len + ctx->s_left);
 	ctx->s_acc = NULL;
 	ctx->s_left = 0;
 	ctx->s_code = 0;
@@ -540,7 +542,7 @@ ctrl_stream_excess(struct ctrl_ctx *ctx)
 
 	/* COMPAT: §3.12 step 6: more bytes than the blob's length. */
 	wr_init(&out, ctx->small, sizeof(ctx->small));
-	free(ctx->s_acc);
+	secure_free(ctx->s_acc, ctx->s_len + ctx->s_left);
 	ctx->s_acc = NULL;
 	ctx->s_left = 0;
 	ctx->s_code = 0;
