@@ -42,6 +42,9 @@
 #   sw_stop NAME             SIGTERM, wait up to 5 s, then SIGKILL
 #   sw_alive NAME            true if NAME still runs (not a zombie)
 #   sw_out NAME              print NAME's collected stdout/stderr
+#   check_out DESC NAME ERE  ok once NAME's output matches ERE (waits up
+#                            to 10 s: the pid file is written before the
+#                            TPM starts, so start-up messages may follow)
 #   sw_require NAME          if NAME is no longer running: not ok, show
 #                            its output and end the test (t_done)
 #   wait_for SECS CMD...     poll CMD every 20 ms until it succeeds;
@@ -294,6 +297,17 @@ sw_require()
 sw_out()
 {
 	cat "$T/$1.out" 2>/dev/null
+}
+
+t_out_matches()
+{
+	[[ $(sw_out "$1") =~ $2 ]]
+}
+
+check_out()
+{
+	wait_for 10 t_out_matches "$2" "$3"
+	check_re "$1" "$3" "$(sw_out "$2")"
 }
 
 t_pidfile_ready()

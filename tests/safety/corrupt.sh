@@ -286,8 +286,8 @@ mkdir -p "$T/l9"
 sk l9
 if sw_start l9 socket --tpm2 --tpmstate "backend-uri=file://$T/l9/$L" \
 	"${SK[@]}" --flags "$FLAGS"; then
-	check_re "linear: empty file formatted" "Formatting 'file://$T/l9/$L'" \
-		"$(sw_out l9)"
+	check_out "linear: empty file formatted" l9 \
+		"Formatting 'file://$T/l9/$L'"
 	check "linear: formatted file starts with the magic" 6e696c6d70747773 \
 		"$(head -c 8 "$T/l9/$L" | tohex)"
 	check "linear: fresh TPM in the formatted file" "RC 18b" \
