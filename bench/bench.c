@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,6 +125,10 @@ struct side {
 	struct blobbuf	 perm, vol;
 	char		 stdir[PATH_MAX];	/* start-up state dir */
 	int		 fd0;
+	/* Server CPU time over the commands of the current workload. */
+	long long	 cpu_ns, client_ns;
+	unsigned long	 cpu_ops;
+	bool		 cpu_bad;
 };
 
 static int
@@ -171,13 +176,30 @@ loop_migration(struct side *sd, unsigned n, unsigned warm)
 	return (long)(warm + n) * 6 + 1;
 }
 
+/* CPU time of the benchmark process itself (ns; -1 if unknown). */
+static long long
+self_cpu_ns(void)
+{
+	struct timespec	ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+		return -1;
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 static void
-put(struct results *res, enum wl w, int who, unsigned r, struct samples *s)
+put(struct results *res, enum wl w, int who, unsigned r, struct side *sd)
 {
 	struct cell	*c = &res->c[w][who][r];
 
-	samples_summarize(s, &c->s);
+	samples_summarize(&sd->s, &c->s);
 	c->have = true;
+	c->cpu_us = c->client_cpu_us = NAN;
+	if (!sd->cpu_bad && sd->cpu_ops > 0) {
+		c->cpu_us = (double)sd->cpu_ns / 1e3 / (double)sd->cpu_ops;
+		c->client_cpu_us = (double)sd->client_ns / 1e3 /
+		    (double)sd->cpu_ops;
+	}
 }
 
 static int
@@ -311,19 +333,26 @@ interleave(const struct config *cfg, struct results *res, struct side *sd,
 	unsigned	iters = iters_of(cfg, w), warm = iters / 10 + 1;
 	unsigned	nch, k, j, per, first = 0;
 	struct side	*x;
+	long long	cpu0, cpu1, self0, self1;
 	long		ops;
 	int		fd;
 
 	per = w == WL_STARTUP ? 1 : is_small(w) ? 40 : 5;
 	nch = (iters + per - 1) / per;
-	for (j = 0; j < nsd; j++)
+	for (j = 0; j < nsd; j++) {
 		samples_reset(&sd[j].s);
+		sd[j].cpu_ns = sd[j].client_ns = 0;
+		sd[j].cpu_ops = 0;
+		sd[j].cpu_bad = !is_small(w);
+	}
 	for (k = 0; k < nch; k++) {
 		per = (unsigned)((unsigned long)iters * (k + 1) / nch -
 		    (unsigned long)iters * k / nch);
 		for (j = 0; j < nsd; j++) {
 			x = &sd[(j + k + r) % nsd];
 			fd = w == WL_STARTUP ? 0 : proc_fds(x->in.pid);
+			cpu0 = x->cpu_bad ? -1 : proc_cpu_ns(x->in.pid);
+			self0 = self_cpu_ns();
 			if (w == WL_STARTUP)
 				ops = loop_startup(cfg, x, per, k ? 0 : 1);
 			else if (w == WL_MIGRATION)
@@ -336,6 +365,16 @@ interleave(const struct config *cfg, struct results *res, struct side *sd,
 				    x->bin);
 				return -1;
 			}
+			if (!x->cpu_bad) {
+				self1 = self_cpu_ns();
+				cpu1 = proc_cpu_ns(x->in.pid);
+				if (cpu0 < 0 || cpu1 < cpu0 || self0 < 0 ||
+				    self1 < self0)
+					x->cpu_bad = true;
+				x->cpu_ns += cpu1 - cpu0;
+				x->client_ns += self1 - self0;
+				x->cpu_ops += (unsigned long)ops;
+			}
 			if (x->who > WHO_B)
 				continue;
 			res->mem[x->who][r].ops += (unsigned long)ops;
@@ -346,7 +385,7 @@ interleave(const struct config *cfg, struct results *res, struct side *sd,
 		first += per + (k ? 0 : warm);
 	}
 	for (j = 0; j < nsd; j++)
-		put(res, w, sd[j].who, r, &sd[j].s);
+		put(res, w, sd[j].who, r, &sd[j]);
 	return 0;
 }
 
@@ -509,6 +548,9 @@ round_floor(const struct config *cfg, struct results *res, unsigned r)
 		for (w = 0; w < WL_COUNT; w++)
 			if (strcmp(name, wl_names[w]) == 0) {
 				c.have = true;
+				/* in-process: all of its time is CPU time */
+				c.cpu_us = c.s.mean_us;
+				c.client_cpu_us = NAN;
 				res->c[w][WHO_FLOOR][r] = c;
 				got++;
 			}

@@ -41,6 +41,9 @@ struct config {
 struct cell {
 	bool		have;
 	struct summary	s;
+	/* On-CPU time per command of the server and of the benchmark
+	 * client (small commands; NAN if unknown). */
+	double		cpu_us, client_cpu_us;
 };
 
 struct memrow {

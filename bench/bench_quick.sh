@@ -26,6 +26,18 @@ for row in getrandom pcr_extend hash_1k nv_write create_primary \
 		exit 1
 	fi
 done
+# The CPU table: every small command has a number for ours and the null
+# server, not "-" (where the kernel has /proc/PID/schedstat).
+if [ -r /proc/self/schedstat ] && ! sed -n '/^CPU time per command/,/^$/p' "$tmp/out.txt" | awk '
+    $1 ~ /^(getrandom|pcr_extend|hash_1k)$/ && $2 ~ /^[0-9.]+$/ &&
+    $4 ~ /^[0-9.]+$/ { n++ } END { exit n != 3 }'; then
+	echo "FAIL: CPU time table incomplete"
+	exit 1
+fi
+if ! grep -q '"cpu_ours_minus_null_and_floor_us"' "$tmp/out.json"; then
+	echo "FAIL: CPU figures missing from the JSON"
+	exit 1
+fi
 if ! grep -q '"workloads"' "$tmp/out.json"; then
 	echo "FAIL: no JSON written"
 	exit 1

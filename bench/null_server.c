@@ -26,6 +26,8 @@
 
 #define BUF_MAX		4105
 #define CC_GETRANDOM	0x0000017bu
+#define CC_HASH		0x0000017du
+#define CC_PCR_EXTEND	0x00000182u
 
 static volatile sig_atomic_t quit;
 
@@ -125,14 +127,24 @@ listen_opt(const char *arg, char *path, size_t cap)
 	return -1;
 }
 
+/*
+ * Response sizes of libtpms 0.9 for the benchmark's commands, so that the
+ * floor moves as many bytes as a real server: TPM2_Hash of 1 KiB in the
+ * owner hierarchy (digest plus a ticket with a SHA-512 HMAC) and
+ * TPM2_PCR_Extend with one password session (parameter size and an empty
+ * session response).
+ */
+#define HASH_RSP_LEN	116u
+static const uint8_t pcr_rsp_tail[] = { 0, 0, 0, 0, 0, 0, 1, 0, 0 };
+
 static void
 data_reply(int fd, const uint8_t *cmd, size_t len)
 {
 	uint8_t		rsp[BUF_MAX];
 	struct rd	r;
 	struct wr	w;
-	uint32_t	cc;
-	uint16_t	n = 0;
+	uint32_t	cc, size = 10;
+	uint16_t	tag = 0x8001, n = 0;
 
 	rd_init(&r, cmd, len);
 	rd_skip(&r, 6);
@@ -141,15 +153,25 @@ data_reply(int fd, const uint8_t *cmd, size_t len)
 		n = rd_be16(&r);
 		if (r.bad || n > 64)
 			n = 0;
+		size = 12u + n;
+	} else if (cc == CC_HASH)
+		size = HASH_RSP_LEN;
+	else if (cc == CC_PCR_EXTEND) {
+		tag = 0x8002;
+		size = 10u + sizeof(pcr_rsp_tail);
 	}
 	wr_init(&w, rsp, sizeof(rsp));
-	wr_be16(&w, 0x8001);
-	wr_be32(&w, 10 + (cc == CC_GETRANDOM ? 2u + n : 0u));
+	wr_be16(&w, tag);
+	wr_be32(&w, size);
 	wr_be32(&w, 0);
 	if (cc == CC_GETRANDOM) {
 		wr_be16(&w, n);
 		memset(wr_reserve(&w, n), 0xa5, n);
-	}
+	} else if (cc == CC_PCR_EXTEND)
+		memcpy(wr_reserve(&w, sizeof(pcr_rsp_tail)), pcr_rsp_tail,
+		    sizeof(pcr_rsp_tail));
+	else if (size > 10)
+		memset(wr_reserve(&w, size - 10), 0x5a, size - 10);
 	(void)write_full(fd, rsp, w.len);
 }
 

@@ -319,6 +319,22 @@ proc_fds(pid_t pid)
 	return n;
 }
 
+long long
+proc_cpu_ns(pid_t pid)
+{
+	char		 p[64];
+	long long	 ns;
+	FILE		*f;
+	int		 ok;
+
+	snprintf(p, sizeof(p), "/proc/%ld/schedstat", (long)pid);
+	if ((f = fopen(p, "re")) == NULL)
+		return -1;
+	ok = fscanf(f, "%lld", &ns) == 1 && ns >= 0;
+	fclose(f);
+	return ok ? ns : -1;
+}
+
 static int
 rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {

@@ -60,6 +60,9 @@ int	 inst_stop(struct inst *);
 
 int	 proc_mem(pid_t, struct memstat *);
 int	 proc_fds(pid_t);
+/* Nanoseconds the process has run on a CPU (user + kernel, from
+ * /proc/PID/schedstat); -1 if unknown. */
+long long proc_cpu_ns(pid_t);
 
 /* Scratch directories. */
 int	 rm_rf(const char *path);

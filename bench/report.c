@@ -32,6 +32,38 @@ med(const struct results *res, enum wl w, int who, enum field f)
 	return n ? median_d(v, n) : NAN;
 }
 
+/* Median over rounds of the server (or client) CPU time per command. */
+static double
+cpumed_of(const struct results *res, enum wl w, int who, bool client)
+{
+	double		v[MAX_ROUNDS], x;
+	unsigned	r, n = 0;
+
+	for (r = 0; r < res->rounds; r++) {
+		if (!res->c[w][who][r].have)
+			continue;
+		x = client ? res->c[w][who][r].client_cpu_us :
+		    res->c[w][who][r].cpu_us;
+		if (!isnan(x))
+			v[n++] = x;
+	}
+	return n ? median_d(v, n) : NAN;
+}
+
+static double
+cpumed(const struct results *res, enum wl w, int who)
+{
+	return cpumed_of(res, w, who, false);
+}
+
+/* CPU a server adds per small command over the null server + libtpms. */
+static double
+cpu_extra(const struct results *res, enum wl w, int who)
+{
+	return cpumed(res, w, who) - cpumed(res, w, WHO_NULL) -
+	    cpumed(res, w, WHO_FLOOR);
+}
+
 struct ratio {
 	double	med, min, max;
 	double	rounds[MAX_ROUNDS];
@@ -265,6 +297,25 @@ report_table(FILE *f, const struct config *cfg, const struct results *res)
 			num(f, med(res, w, who, F_OPS), 11, 0);
 		fputc('\n', f);
 	}
+	fprintf(f, "\nCPU time per command in us (on-CPU time from "
+	    "/proc/PID/schedstat, kernel\nsocket work included; floor = "
+	    "in-process mean; client = the benchmark process\nwhile talking "
+	    "to ours / ref / null; median over rounds)\n");
+	fprintf(f, "%-17s %9s %9s %9s %9s %10s %10s %8s %8s %8s\n",
+	    "workload", "ours", "ref", "null", "floor", "ours-n-fl",
+	    "ref-n-fl", "cl-ours", "cl-ref", "cl-null");
+	for (w = 0; w < WL_COUNT; w++) {
+		if (!is_small(w))
+			continue;
+		fprintf(f, "%-17s", wl_names[w]);
+		for (who = 0; who < WHO_COUNT; who++)
+			num(f, cpumed(res, w, who), 9, 2);
+		num(f, cpu_extra(res, w, WHO_A), 10, 2);
+		num(f, cpu_extra(res, w, WHO_B), 10, 2);
+		for (who = 0; who <= WHO_NULL; who++)
+			num(f, cpumed_of(res, w, who, true), 8, 2);
+		fputc('\n', f);
+	}
 	fprintf(f, "\nserver memory and descriptors (median over rounds)\n");
 	fprintf(f, "%-17s %10s %10s\n", "", "ours", "ref");
 	for (i = 0; i < sizeof(mrows) / sizeof(mrows[0]); i++) {
@@ -339,6 +390,12 @@ j_who(const struct results *res, enum wl w, int who)
 			json_object_array_add(a, json_object_new_double(
 			    res->c[w][who][r].s.p50_us));
 	json_object_object_add(o, "rounds_p50_us", a);
+	if (is_small(w))
+		json_object_object_add(o, "cpu_us_per_command",
+		    jnum(cpumed(res, w, who)));
+	if (is_small(w) && who != WHO_FLOOR)
+		json_object_object_add(o, "client_cpu_us_per_command",
+		    jnum(cpumed_of(res, w, who, true)));
 	return o;
 }
 
@@ -378,9 +435,16 @@ j_workloads(const struct results *res)
 		nl = med(res, w, WHO_NULL, F_P50);
 		json_object_object_add(o, "ours_minus_floor_us",
 		    jnum(a - fl));
-		if (is_small(w))
+		if (is_small(w)) {
 			json_object_object_add(o,
 			    "ours_minus_null_and_floor_us", jnum(a - fl - nl));
+			json_object_object_add(o,
+			    "cpu_ours_minus_null_and_floor_us",
+			    jnum(cpu_extra(res, w, WHO_A)));
+			json_object_object_add(o,
+			    "cpu_ref_minus_null_and_floor_us",
+			    jnum(cpu_extra(res, w, WHO_B)));
+		}
 		json_object_object_add(all, wl_names[w], o);
 	}
 	return all;
