@@ -36,7 +36,12 @@ start_ref() {
 	    --log file="$W/log" ${3:+--flags "$3"} &
 	PID=$!
 	n=0
-	while [ ! -S "$W/ctrl" ]; do
+	# The reference creates a socket's path before it listens on it:
+	# wait until both accept a connection, not only for the path.
+	while ! python3 -c 'import socket, sys
+for p in sys.argv[1:]:
+    socket.socket(socket.AF_UNIX).connect(p)' "$W/ctrl" "$W/srv" \
+	    2>/dev/null; do
 		kill -0 "$PID" 2>/dev/null || fail "swtpm exited at start"
 		n=$((n + 1))
 		[ $n -gt 200 ] && fail "swtpm did not create its socket"
