@@ -25,6 +25,7 @@
 #include "log.h"
 #include "options.h"
 #include "rand.h"
+#include "seccomp.h"
 #include "server.h"
 #include "sock.h"
 #include "tpm.h"
@@ -253,8 +254,10 @@ print_capabilities(const struct sw_opts *o)
 	if (t2)
 		printf("\"tpm-2.0\", ");
 	printf("\"tpm-send-command-header\", \"flags-opt-startup\", "
-	    "\"flags-opt-disable-auto-shutdown\", \"ctrl-opt-terminate\", "
-	    "\"cmdarg-key-fd\", \"cmdarg-pwd-fd\", \"cmdarg-print-states\", "
+	    "\"flags-opt-disable-auto-shutdown\", \"ctrl-opt-terminate\", ");
+	if (SW_HAVE_SECCOMP)
+		printf("\"cmdarg-seccomp\", ");
+	printf("\"cmdarg-key-fd\", \"cmdarg-pwd-fd\", \"cmdarg-print-states\", "
 	    "\"cmdarg-chroot\", \"cmdarg-migration\", "
 	    "\"nvram-backend-dir\", \"nvram-backend-file\"");
 	if (o->tpm2 && t2)
@@ -264,6 +267,32 @@ print_capabilities(const struct sw_opts *o)
 	    PACKAGE_VERSION);
 	fflush(stdout);
 	return 0;
+}
+
+/*
+ * The seccomp filter, last before serving. A filter that was asked for
+ * with --seccomp must be installed; the default one is best effort.
+ */
+static int
+install_seccomp(const struct sw_opts *o)
+{
+	if (o->seccomp_action == SW_SECCOMP_NONE)
+		return 0;
+#ifdef SW_SANITIZERS
+	/* LeakSanitizer clones and ptraces the process at exit. */
+	return 0;
+#else
+	if (sw_seccomp_install(o->seccomp_action) == 0)
+		return 0;
+	if (o->seccomp_given) {
+		log_msg("Error: could not install the seccomp filter: %s\n",
+		    strerror(errno));
+		return -1;
+	}
+	log_msg("Warning: could not install the seccomp filter: %s\n",
+	    strerror(errno));
+	return 0;
+#endif
 }
 
 static int
@@ -589,6 +618,8 @@ main(int argc, char **argv)
 		goto out_tpm;
 	}
 	if (setup_signals() < 0)
+		goto out_tpm;
+	if (install_seccomp(&o) < 0)
 		goto out_tpm;
 	sc.sig_fd = sig_pipe[0];
 	daemon_ready();

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "options.h"
+#include "seccomp.h"
 #include "subopt.h"
 #include "usage.h"
 
@@ -170,7 +171,8 @@ opts_init(struct sw_opts *o)
 	o->log_fd = -1;
 	o->log_level = 1;
 	o->startup = SW_STARTUP_NONE_GIVEN;
-	o->seccomp_action = 0;
+	o->seccomp_action = SW_HAVE_SECCOMP ? SW_SECCOMP_KILL :
+	    SW_SECCOMP_NONE;
 }
 
 void
@@ -646,18 +648,23 @@ do_seccomp(struct sw_opts *o, const char *s, FILE *err)
 	snprintf(action, sizeof(action), "%s",
 	    v[SC_ACTION].set ? v[SC_ACTION].str : "kill");
 	so_vals_free(v, SC_N);
+	o->seccomp_given = true;
 	if (strcmp(action, "none") == 0) {
-		o->seccomp_action = 0;
+		o->seccomp_action = SW_SECCOMP_NONE;
 		return 0;
 	}
+	if (strcmp(action, "kill") != 0 && strcmp(action, "log") != 0)
+		return fail(err, "Unsupported seccomp log action %s", action);
 	/*
-	 * Built without libseccomp: a filter that was asked for cannot be
+	 * No filter on this platform: one that was asked for cannot be
 	 * installed, and silently running without it would mislead.
 	 */
-	if (strcmp(action, "kill") == 0 || strcmp(action, "log") == 0)
+	if (!SW_HAVE_SECCOMP)
 		return fail(err, "Error: seccomp action '%s' is not supported "
-		    "by this build (no seccomp support)", action);
-	return fail(err, "Unsupported seccomp log action %s", action);
+		    "on this platform", action);
+	o->seccomp_action = strcmp(action, "kill") == 0 ? SW_SECCOMP_KILL :
+	    SW_SECCOMP_LOG;
+	return 0;
 }
 
 enum { F_NNI, F_NONE, F_CLEAR, F_STATE, F_DEACT, F_DAS, F_N };

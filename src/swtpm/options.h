@@ -79,8 +79,9 @@ struct sw_opts {
 
 	char		*runas;
 	char		*chroot_path;
-	int		 seccomp_action; /* 0 none, 1 kill, 2 log; always 0:
-					    built without libseccomp */
+	int		 seccomp_action; /* enum sw_seccomp_action; default
+					    kill where supported */
+	bool		 seccomp_given;
 
 	bool		 print_capabilities;
 	bool		 print_states;

@@ -165,6 +165,10 @@ done
 out=$("$SWTPM" socket --tpm2 --print-capabilities)
 check_re "--tpm2: rsa-keysize-2048 and -3072" \
 	'"rsa-keysize-2048", "rsa-keysize-3072"' "$out"
+if [ "$(uname -m)" = x86_64 ] && [ "$IS_REF" != 1 ]; then
+	check_re "--print-capabilities: cmdarg-seccomp (x86_64)" \
+		'"ctrl-opt-terminate", "cmdarg-seccomp", "cmdarg-key-fd"' "$out"
+fi
 out=$("$SWTPM" chardev --print-capabilities)
 check_re "chardev --print-capabilities" '"tpm-2.0"' "$out"
 
@@ -183,6 +187,36 @@ expect_rc 0 '^TPM emulator version [0-9]+\.[0-9]+\.[0-9]+' --version
 expect_rc 0 'socket' --help
 expect_rc 0 '' socket --help
 expect_rc 1 'Missing TPM interface type'
+echo "# --- --seccomp"
+# The filter is in place while the emulator serves, and a TPM command, a
+# whole migration cycle and CMD_SHUTDOWN run under it: exit 0, no SIGSYS.
+# (Sanitizer builds install no filter: LeakSanitizer needs ptrace.)
+for act in default kill log none; do
+	opt=(--seccomp "action=$act")
+	[ "$act" = default ] && opt=()
+	sw_start sc socket --tpm2 --tpmstate "dir=$S" \
+		--ctrl "type=unixio,path=$T/c" --server "type=unixio,path=$T/d" \
+		--flags not-need-init,startup-clear "${opt[@]}" || continue
+	want=2
+	[ "$act" = none ] || [ "${SW_SANITIZERS:-0}" = 1 ] && want=0
+	check "seccomp $act: filter mode of the process" "$want" \
+		"$(awk '/^Seccomp:/ {print $2}' "/proc/$(sw_pid sc)/status")"
+	check_re "seccomp $act: TPM2_GetRandom" '^80010000001400000000' \
+		"$(tw conn d "unix:$T/d" x 80010000000c0000017b0008)"
+	ok_cycle=1
+	for a in "--save permanent $T/p.blob" "--save volatile $T/v.blob" \
+	    --stop "--load permanent $T/p.blob" "--load volatile $T/v.blob" \
+	    -i -s; do
+		# shellcheck disable=SC2086
+		"$top_builddir/swtpm_ioctl" --unix "$T/c" $a >"$T/io" 2>&1 ||
+			ok_cycle=0
+	done
+	check "seccomp $act: migration cycle and shutdown" 1 "$ok_cycle"
+	sw_wait sc 5
+	check "seccomp $act: exit 0" 0 "$SW_RC"
+done
+expect_rc 1 'Unsupported seccomp log action foo' socket --seccomp action=foo
+
 expect_rc 1 "Unsupported TPM interface type 'foo'" foo
 expect_rc 1 "unrecognized option '--version'" socket --version
 expect_rc 1 "Unknown parameter 'extra'" socket extra

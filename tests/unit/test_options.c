@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "options.h"
+#include "seccomp.h"
 #include "subopt.h"
 #include "t.h"
 
@@ -588,11 +589,26 @@ test_pid_log_misc(void)
 
 	T_FAILS("swtpm: Unsupported seccomp log action foo\n", "socket",
 	    "--seccomp", "action=foo");
-	T_EQ_U(run("socket", "--seccomp", "action=kill", NULL), 1);
 	T_EQ_U(run("socket", "--seccomp", "log", NULL), 1);
 	T_OK("socket", "--seccomp", "action=none");
-	T_EQ_U(o.seccomp_action, 0);
+	T_EQ_U(o.seccomp_action, SW_SECCOMP_NONE);
+	T_CHECK(o.seccomp_given);
 	sw_opts_release(&o);
+	T_OK("socket");
+	T_EQ_U(o.seccomp_action, SW_HAVE_SECCOMP ? SW_SECCOMP_KILL :
+	    SW_SECCOMP_NONE);
+	T_CHECK(!o.seccomp_given);
+	sw_opts_release(&o);
+	if (SW_HAVE_SECCOMP) {
+		T_OK("socket", "--seccomp", "action=log");
+		T_EQ_U(o.seccomp_action, SW_SECCOMP_LOG);
+		sw_opts_release(&o);
+		T_OK("socket", "--seccomp", "action=kill");
+		T_EQ_U(o.seccomp_action, SW_SECCOMP_KILL);
+		sw_opts_release(&o);
+	} else {
+		T_EQ_U(run("socket", "--seccomp", "action=kill", NULL), 1);
+	}
 
 	T_OK("socket", "--migration", "incoming", "--print-info", "0x4");
 	T_CHECK(o.mig_incoming && !o.mig_release_lock_outgoing);

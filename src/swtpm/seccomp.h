@@ -1,0 +1,34 @@
+/*
+ * Seccomp deny-list filter of the daemon (--seccomp action=none|kill|log):
+ * syscalls an emulator never needs once it serves (process creation,
+ * privilege changes, mounts, modules, IPC objects, ...) end the process
+ * (kill) or are logged by the kernel (log). Raw BPF, no libseccomp.
+ * Supported on x86_64 and aarch64 Linux; elsewhere SW_HAVE_SECCOMP is 0
+ * and only action=none is accepted.
+ */
+#ifndef SWTPM_SECCOMP_H
+#define SWTPM_SECCOMP_H
+
+#if defined(__linux__) && (defined(__x86_64__) || defined(__aarch64__))
+#define SW_HAVE_SECCOMP	1
+#else
+#define SW_HAVE_SECCOMP	0
+#endif
+
+enum sw_seccomp_action {
+	SW_SECCOMP_NONE = 0,
+	SW_SECCOMP_KILL = 1,
+	SW_SECCOMP_LOG = 2,
+};
+
+/*
+ * Installs the filter for this process (and sets no_new_privs). Returns 0,
+ * or -1 with errno set (e.g. EINVAL: the kernel lacks the log action).
+ * SW_SECCOMP_NONE installs nothing.
+ */
+int	sw_seccomp_install(enum sw_seccomp_action);
+
+/* Number of syscalls the filter denies (for tests). */
+unsigned	sw_seccomp_denied_count(void);
+
+#endif
