@@ -1,13 +1,18 @@
 /*
  * Seccomp deny-list filter; see seccomp.h. The BPF program checks the
  * architecture (any other ABI, including x32 on x86_64, gets the action),
- * lets the syscalls of the serving loop through first, then compares the
- * number with each denied syscall and jumps to one shared action.
+ * then finds the syscall number in the sorted deny list with a binary
+ * search tree of BPF_JGE nodes whose leaves compare a few numbers each.
+ * Any path is about a dozen instructions long, which keeps the kernel's
+ * check of the filter at install time (it runs the filter once for every
+ * syscall number to build its allow cache) short, and start-up with it.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "seccomp.h"
 
@@ -32,15 +37,6 @@
 #ifndef SECCOMP_RET_LOG
 #define SECCOMP_RET_LOG			0x7ffc0000u
 #endif
-
-/* The hot path of a served command: allowed before the list is walked. */
-static const unsigned int fast_allow[] = {
-	SYS_read, SYS_write, SYS_recvmsg, SYS_sendmsg, SYS_ppoll,
-#ifdef SYS_poll
-	SYS_poll,
-#endif
-	SYS_clock_gettime,
-};
 
 static const unsigned int denied[] = {
 #ifdef SYS_execve
@@ -357,10 +353,12 @@ static const unsigned int denied[] = {
 #endif
 };
 
-#define NFAST	(sizeof(fast_allow) / sizeof(fast_allow[0]))
 #define NDENY	(sizeof(denied) / sizeof(denied[0]))
-/* arch check (3) + nr load (1) + x32 check (2) + lists + 2 returns */
-#define NPROG	(6 + NFAST + NDENY + 3)
+/* numbers compared one by one in a leaf of the tree */
+#define LEAF	4
+/* header (at most 6) + tree: each leaf k + 2, each inner node 1 */
+#define NPROG	(6 + 3 * NDENY + 2)
+_Static_assert(NPROG <= SW_SECCOMP_PROG_MAX, "deny list too long");
 
 unsigned
 sw_seccomp_denied_count(void)
@@ -368,21 +366,83 @@ sw_seccomp_denied_count(void)
 	return (unsigned)NDENY;
 }
 
-int
-sw_seccomp_install(enum sw_seccomp_action action)
+static int
+cmp_nr(const void *a, const void *b)
 {
-	struct sock_filter prog[NPROG];
-	struct sock_fprog fprog;
-	unsigned int ret, i, n = 0;
+	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
 
-	if (action == SW_SECCOMP_NONE)
-		return 0;
-	if (action != SW_SECCOMP_KILL && action != SW_SECCOMP_LOG) {
-		errno = EINVAL;
-		return -1;
+	return x < y ? -1 : x > y;
+}
+
+/* Instructions that tree() emits for nr[lo, hi). */
+static size_t
+tree_len(size_t lo, size_t hi)
+{
+	size_t mid = lo + (hi - lo) / 2;
+
+	if (hi - lo <= LEAF)
+		return hi - lo + 2;
+	return 1 + tree_len(lo, mid) + tree_len(mid, hi);
+}
+
+/*
+ * Emits the search for the syscall number (in the accumulator) among the
+ * sorted nr[lo, hi) at prog[*n]: an inner node jumps to its right half if
+ * the number is >= the first one there, else falls into its left half; a
+ * leaf compares each number and ends with "allow" and "action" returns.
+ */
+static void
+tree(struct sock_filter *prog, size_t *n, const unsigned int *nr, size_t lo,
+    size_t hi, unsigned int ret)
+{
+	size_t mid = lo + (hi - lo) / 2, i, k = hi - lo;
+
+	if (k <= LEAF) {
+		for (i = 0; i < k; i++)
+			prog[(*n)++] = (struct sock_filter)BPF_JUMP(BPF_JMP |
+			    BPF_JEQ | BPF_K, nr[lo + i],
+			    (unsigned char)(k - 1 - i + 1), 0);
+		prog[(*n)++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+		    SECCOMP_RET_ALLOW);
+		prog[(*n)++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+		    ret);
+		return;
 	}
+	prog[(*n)++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
+	    nr[mid], (unsigned char)tree_len(lo, mid), 0);
+	tree(prog, n, nr, lo, mid, ret);
+	tree(prog, n, nr, mid, hi, ret);
+}
+
+size_t
+sw_seccomp_denied(unsigned int *out, size_t cap)
+{
+	size_t i;
+
+	for (i = 0; i < NDENY && i < cap; i++)
+		out[i] = denied[i];
+	return NDENY;
+}
+
+size_t
+sw_seccomp_program(enum sw_seccomp_action action, struct sock_filter *prog,
+    size_t cap)
+{
+	unsigned int ret, nr[NDENY];
+	size_t n = 0, i, k = 0;
+
+	if (cap < NPROG || (action != SW_SECCOMP_KILL &&
+	    action != SW_SECCOMP_LOG))
+		return 0;
 	ret = action == SW_SECCOMP_KILL ? SECCOMP_RET_KILL_PROCESS :
 	    SECCOMP_RET_LOG;
+	memcpy(nr, denied, sizeof(nr));
+	qsort(nr, NDENY, sizeof(nr[0]), cmp_nr);
+	for (i = 0; i < NDENY; i++)		/* drop duplicates */
+		if (k == 0 || nr[k - 1] != nr[i])
+			nr[k++] = nr[i];
+	if (tree_len(0, k / 2) > 255)		/* the root's jump */
+		return 0;
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 	    offsetof(struct seccomp_data, arch));
 	prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
@@ -395,18 +455,23 @@ sw_seccomp_install(enum sw_seccomp_action action)
 	    SW_X32_BIT, 0, 1);
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, ret);
 #endif
-	/* fast allows jump to the "allow" return after the deny list */
-	for (i = 0; i < NFAST; i++)
-		prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |
-		    BPF_K, fast_allow[i], (unsigned char)(NFAST - 1 - i +
-		    NDENY), 0);
-	/* each denied number jumps over the rest and the "allow" return */
-	for (i = 0; i < NDENY; i++)
-		prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |
-		    BPF_K, denied[i], (unsigned char)(NDENY - 1 - i + 1), 0);
-	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-	    SECCOMP_RET_ALLOW);
-	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, ret);
+	tree(prog, &n, nr, 0, k, ret);
+	return n;
+}
+
+int
+sw_seccomp_install(enum sw_seccomp_action action)
+{
+	struct sock_filter prog[NPROG];
+	struct sock_fprog fprog;
+	size_t n;
+
+	if (action == SW_SECCOMP_NONE)
+		return 0;
+	if ((n = sw_seccomp_program(action, prog, NPROG)) == 0) {
+		errno = EINVAL;
+		return -1;
+	}
 	fprog.len = (unsigned short)n;
 	fprog.filter = prog;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)

@@ -31,4 +31,21 @@ int	sw_seccomp_install(enum sw_seccomp_action);
 /* Number of syscalls the filter denies (for tests). */
 unsigned	sw_seccomp_denied_count(void);
 
+#if SW_HAVE_SECCOMP
+#include <stddef.h>
+#include <linux/filter.h>
+
+/* Max instructions of the program. */
+#define SW_SECCOMP_PROG_MAX	512
+
+/*
+ * For tests: the program that sw_seccomp_install() loads (returns its
+ * length, 0 if cap is too small or the action is none or unknown), and
+ * the deny list (copies up to cap numbers; returns how many there are).
+ */
+size_t	sw_seccomp_program(enum sw_seccomp_action, struct sock_filter *,
+	    size_t cap);
+size_t	sw_seccomp_denied(unsigned int *, size_t cap);
+#endif
+
 #endif

@@ -22,6 +22,9 @@
 #include <unistd.h>
 
 #include "seccomp.h"
+#if SW_HAVE_SECCOMP
+#include <linux/seccomp.h>
+#endif
 #include "t.h"
 
 static char tmpdir[] = "/tmp/test_seccomp.XXXXXX";
@@ -189,6 +192,102 @@ test_log_allows(void)
 	T_CHECK(exited_ok(in_child(SW_SECCOMP_LOG, serving_syscalls)));
 }
 
+#if SW_HAVE_SECCOMP
+/* Runs a classic BPF seccomp program the way the kernel would. */
+static unsigned int
+bpf_run(const struct sock_filter *p, size_t n, unsigned int arch,
+    unsigned int nr, int *bad)
+{
+	unsigned int acc = 0;
+	size_t pc = 0, steps = 0;
+
+	while (pc < n && steps++ < 10000) {
+		const struct sock_filter *f = &p[pc];
+
+		switch (f->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			if (f->k == offsetof(struct seccomp_data, nr))
+				acc = nr;
+			else if (f->k == offsetof(struct seccomp_data, arch))
+				acc = arch;
+			else
+				goto fault;
+			pc++;
+			break;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+			pc += 1 + (acc == f->k ? f->jt : f->jf);
+			break;
+		case BPF_JMP | BPF_JGE | BPF_K:
+			pc += 1 + (acc >= f->k ? f->jt : f->jf);
+			break;
+		case BPF_RET | BPF_K:
+			return f->k;
+		default:
+			goto fault;
+		}
+	}
+fault:
+	*bad = 1;
+	return 0;
+}
+
+static int
+in_list(const unsigned int *v, size_t n, unsigned int x)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == x)
+			return 1;
+	return 0;
+}
+
+/* Every syscall number up to 1023: the action iff it is denied. */
+static void
+test_program_exhaustive(void)
+{
+	struct sock_filter p[SW_SECCOMP_PROG_MAX];
+	unsigned int d[256], nr, r, arch;
+	size_t n, nd;
+	int bad = 0, wrong = 0;
+
+	nd = sw_seccomp_denied(d, 256);
+	T_ASSERT(nd > 0 && nd <= 256);
+	n = sw_seccomp_program(SW_SECCOMP_KILL, p, SW_SECCOMP_PROG_MAX);
+	T_ASSERT(n > 0);
+	T_EQ_U(sw_seccomp_program(SW_SECCOMP_KILL, p, 8), 0);
+	T_EQ_U(sw_seccomp_program(SW_SECCOMP_NONE, p, SW_SECCOMP_PROG_MAX), 0);
+	/* the native arch value is what the program compares first */
+	T_ASSERT(p[1].code == (BPF_JMP | BPF_JEQ | BPF_K));
+	arch = p[1].k;
+	for (nr = 0; nr < 1024; nr++) {
+		r = bpf_run(p, n, arch, nr, &bad);
+		if (r != (in_list(d, nd, nr) ? SECCOMP_RET_KILL_PROCESS :
+		    SECCOMP_RET_ALLOW)) {
+			fprintf(stderr, "syscall %u: 0x%x\n", nr, r);
+			wrong++;
+		}
+	}
+	T_EQ_U(wrong, 0);
+	T_EQ_U(bad, 0);
+	/* another ABI: always the action */
+	T_EQ_U(bpf_run(p, n, arch ^ 1, 0, &bad), SECCOMP_RET_KILL_PROCESS);
+#ifdef __x86_64__
+	T_EQ_U(bpf_run(p, n, arch, 0x40000000u | 39, &bad),
+	    SECCOMP_RET_KILL_PROCESS);
+#endif
+	n = sw_seccomp_program(SW_SECCOMP_LOG, p, SW_SECCOMP_PROG_MAX);
+	T_EQ_U(bpf_run(p, n, arch, d[0], &bad), SECCOMP_RET_LOG);
+	T_EQ_U(bpf_run(p, n, arch, SYS_read, &bad), SECCOMP_RET_ALLOW);
+	T_EQ_U(bad, 0);
+}
+#else
+static void
+test_program_exhaustive(void)
+{
+}
+#endif
+
 static void
 test_bad_action(void)
 {
@@ -211,6 +310,7 @@ main(void)
 	T_RUN(test_denied_without_filter);
 	T_RUN(test_log_allows);
 	T_RUN(test_bad_action);
+	T_RUN(test_program_exhaustive);
 	rmdir(tmpdir);
 	T_END();
 }
