@@ -111,7 +111,8 @@ data_readable(struct server *s)
 		data_close(s);
 		return;
 	}
-	if (s->dlen == 0)
+	/* the clock is read only when a command stays incomplete */
+	if (s->dlen == 0 && (size_t)r < 10)
 		s->ddeadline = now_ms() + DATA_PARTIAL_MS;
 	s->dlen += (size_t)r;
 	/* COMPAT: data-channel.md §2: what arrived (>= 10 bytes) is one. */
@@ -357,32 +358,47 @@ op_set_datafd(void *arg, int fd)
 
 /* -------------------------------------------------------------- loop */
 
+static bool
+data_pending(const struct server *s)
+{
+	return s->dfd >= 0 && s->dlen > 0;
+}
+
+static bool
+ctrl_pending(const struct server *s)
+{
+	return s->cfd >= 0 && s->cst != C_IDLE;
+}
+
 static int
 poll_timeout(const struct server *s)
 {
-	int64_t now = now_ms(), t = -1, d;
+	int64_t t = -1, d;
 
-	if (s->dfd >= 0 && s->dlen > 0)
+	if (data_pending(s))
 		t = s->ddeadline;
-	if (s->cfd >= 0 && s->cst != C_IDLE && (t < 0 || s->cdeadline < t))
+	if (ctrl_pending(s) && (t < 0 || s->cdeadline < t))
 		t = s->cdeadline;
 	if (t < 0)
 		return -1;
-	d = t - now;
+	d = t - now_ms();
 	return d < 0 ? 0 : (int)d;
 }
 
 static void
 check_deadlines(struct server *s)
 {
-	int64_t now = now_ms();
+	int64_t now;
 
-	if (s->dfd >= 0 && s->dlen > 0 && now >= s->ddeadline) {
+	if (!data_pending(s) && !ctrl_pending(s))
+		return;		/* the common case: no clock read */
+	now = now_ms();
+	if (data_pending(s) && now >= s->ddeadline) {
 		log_msg("Data client sent an incomplete command; "
 		    "closing the connection\n");
 		data_close(s);
 	}
-	if (s->cfd >= 0 && s->cst != C_IDLE && now >= s->cdeadline)
+	if (ctrl_pending(s) && now >= s->cdeadline)
 		ctrl_close(s);
 }
 
