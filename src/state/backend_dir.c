@@ -2,6 +2,9 @@
  * Directory backend (dir://PATH, state-storage.md §2): one file per blob,
  * written crash-safely through a temp file and rename, and a .lock file
  * with a POSIX record lock. Knows nothing of what the blobs contain.
+ * With cfg.backup the permall file that a save replaces is kept as
+ * permall.bak (§2.6); unlike upstream the new permall is still written
+ * through a temp file, so a crash never leaves a partial permall.
  */
 #include "config.h"
 
@@ -37,6 +40,30 @@ blob_path(const struct st_store *st, bool tmp, const char *name,
 
 	snprintf(buf, buflen, "%s/%s%s-00.%s", d->dir, tmp ? "TMP" : "tpm",
 	    st->cfg.tpm2 ? "2" : "", name);
+}
+
+/* <final permall path>.bak and .tmp (the swap temp of §2.1). */
+static void
+backup_path(const struct st_store *st, const char *suffix, char *buf,
+    size_t buflen)
+{
+	const struct dir_be *d = st->priv;
+
+	snprintf(buf, buflen, "%s/tpm%s-00.permall%s", d->dir,
+	    st->cfg.tpm2 ? "2" : "", suffix);
+}
+
+/* The three names the backup functions work on. */
+struct bnames {
+	char	path[PATHBUF], bak[PATHBUF], tmp[PATHBUF];
+};
+
+static void
+backup_names(const struct st_store *st, struct bnames *n)
+{
+	blob_path(st, false, "permall", n->path, sizeof(n->path));
+	backup_path(st, ".bak", n->bak, sizeof(n->bak));
+	backup_path(st, ".tmp", n->tmp, sizeof(n->tmp));
 }
 
 /* Removes temp files a crash may have left; caller holds the lock. */
@@ -289,10 +316,12 @@ open_temp(const struct st_store *st, const char *tmp)
  * plain rename(2) is used.
  */
 static int
-replace(const char *tmp, const char *path)
+replace(const char *tmp, const char *path, const char *bak)
 {
 	if (st_fs.exchange(tmp, path) == 0) {
-		(void)st_fs.unlink(tmp);
+		/* the old blob is under the temp name now */
+		if (bak == NULL || st_fs.rename(tmp, bak) < 0)
+			(void)st_fs.unlink(tmp);
 		return 0;
 	}
 	if (errno != ENOENT && errno != EINVAL && errno != ENOSYS &&
@@ -311,12 +340,15 @@ dir_save(struct st_store *st, const char *name, const uint8_t *buf,
     size_t len, char *msg, size_t msglen)
 {
 	const struct dir_be *d = st->priv;
-	char tmp[PATHBUF], path[PATHBUF];
+	char tmp[PATHBUF], path[PATHBUF], bak[PATHBUF];
+	bool backup = st->cfg.backup && strcmp(name, "permall") == 0;
 	const char *what;
 	int fd, rc, saved;
 
 	blob_path(st, true, name, tmp, sizeof(tmp));
 	blob_path(st, false, name, path, sizeof(path));
+	if (backup)
+		backup_path(st, ".bak", bak, sizeof(bak));
 	if ((fd = open_temp(st, tmp)) < 0) {
 		saved = errno;
 		st_setmsg(msg, msglen, "SWTPM_NVRAM_StoreData_Dir: Error "
@@ -336,7 +368,7 @@ dir_save(struct st_store *st, const char *name, const uint8_t *buf,
 	if (rc < 0)
 		goto fail;
 	what = "renaming";
-	if (replace(tmp, path) < 0)
+	if (replace(tmp, path, backup ? bak : NULL) < 0)
 		goto fail;
 	if (st->cfg.fsync && fsync_dir(d->dir) < 0) {
 		saved = errno;
@@ -395,6 +427,66 @@ dir_size(struct st_store *st, const char *name, size_t *len, char *msg,
 	return ST_OK;
 }
 
+static enum st_err
+dir_backup_prepare(struct st_store *st, char *msg, size_t msglen)
+{
+	struct bnames n;
+	const char *from = n.bak;
+	struct stat sb;
+
+	backup_names(st, &n);
+	if (lstat(n.path, &sb) == 0 || errno != ENOENT)
+		return ST_OK;
+	/* a swap by renames was interrupted: permall.tmp was permall */
+	if (lstat(n.tmp, &sb) == 0)
+		from = n.tmp;
+	else if (lstat(n.bak, &sb) < 0)
+		return ST_OK;
+	if (st_fs.rename(from, n.path) < 0) {
+		st_setmsg(msg, msglen, "cannot restore %s from %s: %s",
+		    n.path, from, strerror(errno));
+		return ST_IO;
+	}
+	if (st->cfg.fsync)
+		(void)fsync_dir(((const struct dir_be *)st->priv)->dir);
+	return ST_OK;
+}
+
+/*
+ * Exchanges permall and permall.bak: atomically where the kernel can,
+ * else through permall.tmp with three renames (§2.6).
+ */
+static enum st_err
+dir_backup_swap(struct st_store *st, char *msg, size_t msglen)
+{
+	struct bnames n;
+	struct stat sb;
+
+	backup_names(st, &n);
+	if (lstat(n.bak, &sb) < 0)
+		return errno == ENOENT ? ST_NOENT : ST_IO;
+	if (st_fs.exchange(n.path, n.bak) < 0) {
+		if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP &&
+		    errno != ENOENT)
+			goto fail;
+		if (errno == ENOENT) {		/* no permall: just restore */
+			if (st_fs.rename(n.bak, n.path) < 0)
+				goto fail;
+		} else if (st_fs.rename(n.path, n.tmp) < 0 ||
+		    st_fs.rename(n.bak, n.path) < 0 ||
+		    st_fs.rename(n.tmp, n.bak) < 0) {
+			goto fail;
+		}
+	}
+	if (st->cfg.fsync)
+		(void)fsync_dir(((const struct dir_be *)st->priv)->dir);
+	return ST_OK;
+fail:
+	st_setmsg(msg, msglen, "cannot swap %s and %s: %s", n.path, n.bak,
+	    strerror(errno));
+	return ST_IO;
+}
+
 static void
 dir_where(const struct st_store *st, const char *name, char *buf,
     size_t buflen)
@@ -413,4 +505,6 @@ const struct st_backend st_backend_dir = {
 	.del = dir_del,
 	.size = dir_size,
 	.where = dir_where,
+	.backup_prepare = dir_backup_prepare,
+	.backup_swap = dir_backup_swap,
 };

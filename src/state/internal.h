@@ -116,6 +116,11 @@ struct st_backend {
 	/* Where a blob lives, for messages. */
 	void		(*where)(const struct st_store *, const char *name,
 			    char *buf, size_t buflen);
+	/* Permanent-state backup (NULL: not supported). */
+	enum st_err	(*backup_prepare)(struct st_store *, char *msg,
+			    size_t msglen);
+	enum st_err	(*backup_swap)(struct st_store *, char *msg,
+			    size_t msglen);
 };
 
 struct st_store {

@@ -125,6 +125,8 @@ struct st_store_cfg {
 	bool	mode_set;	/* mode= given explicitly */
 	bool	lock;		/* use the lock (.lock or the linear file) */
 	bool	fsync;		/* fsync file and directory on every store */
+	bool	backup;		/* dir:// only: keep the previous permall
+				   as <permall>.bak (§2.6) */
 };
 /*
  * Notes: 'fsync' is for dir:// only; the linear backend always syncs, its
@@ -150,6 +152,18 @@ void		 st_store_free(struct st_store *);
 enum st_err	 st_store_lock(struct st_store *, unsigned retries,
 		    char *msg, size_t msglen);
 void		 st_store_unlock(struct st_store *);
+/*
+ * Backup of the permanent state (cfg.backup, dir:// only). Every save of
+ * "permall" keeps the file it replaces as "<permall>.bak".
+ * st_store_backup_prepare: if permall is missing and the backup exists,
+ * the backup becomes permall. st_store_backup_swap: exchanges permall and
+ * its backup (ST_NOENT: there is no backup). ST_INVAL if the backend
+ * has no backups.
+ */
+enum st_err	 st_store_backup_prepare(struct st_store *, char *msg,
+		    size_t msglen);
+enum st_err	 st_store_backup_swap(struct st_store *, char *msg,
+		    size_t msglen);
 /* True after a successful st_store_lock until st_store_unlock. */
 bool		 st_store_is_locked(const struct st_store *);
 /*

@@ -158,6 +158,28 @@ st_store_save(struct st_store *st, const char *name, const uint8_t *buf,
 }
 
 enum st_err
+st_store_backup_prepare(struct st_store *st, char *msg, size_t msglen)
+{
+	if (st->be->backup_prepare == NULL) {
+		st_setmsg(msg, msglen, "backups are not supported by %s",
+		    st->be->scheme);
+		return ST_INVAL;
+	}
+	return st->be->backup_prepare(st, msg, msglen);
+}
+
+enum st_err
+st_store_backup_swap(struct st_store *st, char *msg, size_t msglen)
+{
+	if (st->be->backup_swap == NULL) {
+		st_setmsg(msg, msglen, "backups are not supported by %s",
+		    st->be->scheme);
+		return ST_INVAL;
+	}
+	return st->be->backup_swap(st, msg, msglen);
+}
+
+enum st_err
 st_store_delete(struct st_store *st, const char *name, bool must_exist,
     char *msg, size_t msglen)
 {

@@ -263,6 +263,7 @@ print_capabilities(const struct sw_opts *o)
 	if (o->tpm2 && t2)
 		print_rsa_sizes();
 	printf(", \"cmdarg-print-info\", \"tpmstate-opt-lock\", "
+	    "\"tpmstate-dir-backend-opt-backup\", "
 	    "\"tpmstate-dir-backend-opt-fsync\" ], \"version\": \"%s\" }\n",
 	    PACKAGE_VERSION);
 	fflush(stdout);

@@ -603,15 +603,16 @@ state_check(struct sw_opts *o, const struct so_val *v, FILE *err)
 		return fail(err, "The dir or backend-uri parameters is "
 		    "required for the tpmstate option.");
 	}
-	if (v[S_BACKUP].b)
+	if (v[S_BACKUP].b && strncmp(o->state_uri, "dir://", 6) != 0)
 		return fail(err, "Error: the backup parameter of --tpmstate "
-		    "is not supported");
+		    "needs the directory backend");
 	o->state_given = true;
 	o->state_cfg.mode_set = v[S_MODE].set;
 	o->state_cfg.mode = v[S_MODE].set ? v[S_MODE].mode : 0600;
 	o->state_cfg.lock = v[S_LOCK].set ? v[S_LOCK].b : lock_default;
 	/* we fsync by default; the reference only with fsync (STYLE §7) */
 	o->state_cfg.fsync = v[S_FSYNC].set ? v[S_FSYNC].b : true;
+	o->state_cfg.backup = v[S_BACKUP].b;
 	return 0;
 }
 

@@ -48,6 +48,8 @@ static struct {
 	size_t		 pcache_len;
 	/* volatilestate known to be absent (while we hold the lock) */
 	bool		 vol_gone;
+	/* a permanent state came with SET_STATEBLOB since the last INIT */
+	bool		 perm_injected;
 	/* short responses built by the server (not-running, pre-filter) */
 	uint8_t		 small[10];
 } tpm;
@@ -434,6 +436,44 @@ disable_fips(void)
 	}
 }
 
+/*
+ * --tpmstate ...,backup (state-storage.md §2.6): MainInit failed, so try
+ * once more with the previous permanent state, and put the files back as
+ * they were if that fails too. Not when the permanent state came with
+ * SET_STATEBLOB: a bad incoming state must fail, not be replaced.
+ * Returns true if the TPM runs on the backup; false leaves the result of
+ * the first attempt to the caller.
+ */
+static bool
+init_from_backup(void)
+{
+	char msg[512] = "";
+	TPM_RESULT rc;
+
+	if (!tpm.cfg.store_cfg.backup || tpm.store == NULL ||
+	    tpm.perm_injected)
+		return false;
+	TPMLIB_Terminate();
+	if (st_store_backup_swap(tpm.store, msg, sizeof(msg)) != ST_OK) {
+		if (msg[0] != '\0')
+			log_msg("Error: %s\n", msg);
+		return false;
+	}
+	pcache_drop();
+	log_msg("Attempting to start with backup state file.\n");
+	rc = TPMLIB_ChooseTPMVersion(tpm.cfg.tpm2 ? TPMLIB_TPM_VERSION_2 :
+	    TPMLIB_TPM_VERSION_1_2);
+	if (rc == TPM_SUCCESS)
+		rc = TPMLIB_MainInit();
+	if (rc == TPM_SUCCESS)
+		return true;
+	TPMLIB_Terminate();
+	pcache_drop();
+	if (st_store_backup_swap(tpm.store, msg, sizeof(msg)) != ST_OK)
+		log_msg("Error: %s\n", msg);
+	return false;
+}
+
 uint32_t
 sw_tpm_init(void *arg, uint32_t flags)
 {
@@ -464,10 +504,19 @@ sw_tpm_init(void *arg, uint32_t flags)
 			goto fail;
 		}
 	}
+	if (tpm.cfg.store_cfg.backup && tpm.store != NULL) {
+		msg[0] = '\0';
+		if (st_store_backup_prepare(tpm.store, msg, sizeof(msg)) !=
+		    ST_OK)
+			log_msg("Error: %s\n", msg);
+	}
 	rc = TPMLIB_ChooseTPMVersion(tpm.cfg.tpm2 ? TPMLIB_TPM_VERSION_2 :
 	    TPMLIB_TPM_VERSION_1_2);
 	if (rc == TPM_SUCCESS)
 		rc = TPMLIB_MainInit();
+	if (rc != TPM_SUCCESS && init_from_backup())
+		rc = TPM_SUCCESS;
+	tpm.perm_injected = false;
 	if (rc != TPM_SUCCESS) {
 		log_msg("Error: Could not initialize libtpms.\n");
 		goto fail;
@@ -877,6 +926,8 @@ sw_tpm_set_blob(void *arg, uint32_t flags, uint32_t type, const uint8_t *blob,
 	}
 	rc = TPMLIB_SetState(st, plain, (uint32_t)plen);
 	secure_free(plain, plen);
+	if (rc == TPM_SUCCESS && st == TPMLIB_STATE_PERMANENT)
+		tpm.perm_injected = true;
 	return rc;
 }
 

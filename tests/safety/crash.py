@@ -5,8 +5,9 @@
 # counter must be the last acknowledged value or the one in flight, the
 # state must load, and no temporary or unexpected file may remain.
 #
-# usage: crash.py SWTPM WORKDIR BACKEND KILLS SEED [fsync=false]
-#   BACKEND: dir | file
+# usage: crash.py SWTPM WORKDIR BACKEND KILLS SEED [fsync=false] [backup]
+#   BACKEND: dir | file; backup (dir only): the .bak file must be a whole
+#   blob too
 # Prints "ok - ..." / "not ok - ..." lines; exit 1 on any failure.
 import os
 import random
@@ -53,7 +54,7 @@ def check_linear(path):
 
 
 class Run:
-    def __init__(self, swtpm, work, backend, fsync):
+    def __init__(self, swtpm, work, backend, fsync, backup=False):
         self.work = work
         self.backend = backend
         self.state = os.path.join(work, 'state')
@@ -65,6 +66,9 @@ class Run:
             arg = 'backend-uri=file://' + self.linear
         if not fsync:
             arg += ',fsync=false'
+        self.backup = backup
+        if backup:
+            arg += ',backup'
         run = os.path.join(work, 'run')
         os.makedirs(run, exist_ok=True)
         self.d = t.Daemon(swtpm, run, arg,
@@ -81,12 +85,18 @@ class Run:
     def files_ok(self, when):
         names = set(os.listdir(self.state))
         if self.backend == 'dir':
-            bad = names - DIR_OK
+            ok = DIR_OK | ({'tpm2-00.permall.bak'} if self.backup else set())
+            bad = names - ok
             if bad:
                 self.fail('%s: unexpected files %s' % (when, sorted(bad)))
                 return False
             err = check_blob_file(os.path.join(self.state,
                                                'tpm2-00.permall'))
+            bak = os.path.join(self.state, 'tpm2-00.permall.bak')
+            if not err and self.backup and os.path.exists(bak):
+                err = check_blob_file(bak)
+                if err:
+                    err = 'backup: ' + err
         else:
             if names != {'linear.img'}:
                 self.fail('%s: unexpected files %s' % (when, sorted(names)))
@@ -113,13 +123,16 @@ class Run:
 
 def main():
     swtpm, work, backend, kills, seed = sys.argv[1:6]
-    fsync = not (len(sys.argv) > 6 and sys.argv[6] == 'fsync=false')
+    extra = sys.argv[6:]
+    fsync = 'fsync=false' not in extra
+    backup = 'backup' in extra
     kills = int(kills)
     rnd = random.Random(int(seed))
-    r = Run(swtpm, work, backend, fsync)
+    r = Run(swtpm, work, backend, fsync, backup)
     try:
         return drive(r, kills, rnd, backend + ('' if fsync else
-                                               ',fsync=false'))
+                                               ',fsync=false') +
+                     (',backup' if backup else ''))
     finally:
         r.d.kill()
 

@@ -1,9 +1,10 @@
 #!/bin/bash
 # crash.sh - crash consistency: NV writes in a loop while the daemon is
-# killed with SIGKILL at random instants (750 kills over the directory
-# backend with and without fsync and the linear file backend); after each
-# kill the state loads and holds the old or the new counter, and no
-# temporary or unexpected file is left.  The loop is tests/safety/crash.py.
+# killed with SIGKILL at random instants (900 kills over the directory
+# backend with and without fsync, with backup, and the linear file
+# backend); after each kill the state loads and holds the old or the new
+# counter, and no temporary or unexpected file is left (with backup, the
+# .bak file is a whole blob too).  The loop is tests/safety/crash.py.
 # CRASH_KILLS scales the number of kills per backend (default 300).
 . "$top_srcdir/tests/lib/common.sh"
 t_init
@@ -29,5 +30,6 @@ crash()
 crash dir dir "$KILLS" "$SEED"
 crash dir-nofsync dir "$((KILLS / 2))" "$((SEED + 1))" fsync=false
 crash file file "$KILLS" "$((SEED + 2))"
+crash dir-backup dir "$((KILLS / 2))" "$((SEED + 3))" backup
 
 t_done

@@ -435,8 +435,12 @@ test_tpmstate(void)
 	    "the tpmstate option.\n", "socket", "--tpmstate", "mode=0600");
 	T_FAILS("swtpm: Error parsing tpmstate options: Unknown option "
 	    "'dir='\n", "socket", "--tpmstate", "dir=");
-	T_EQ_U(run("socket", "--tpmstate", "dir=/x,backup", NULL), 1);
-	T_CHECK(strstr(err_buf, "backup") != NULL);
+	T_FAILS("swtpm: Error: the backup parameter of --tpmstate needs the "
+	    "directory backend\n", "socket", "--tpmstate",
+	    "backend-uri=file:///f,backup");
+	T_OK("socket", "--tpmstate", "dir=/x,backup");
+	T_CHECK(o.state_cfg.backup);
+	sw_opts_release(&o);
 
 	unsetenv("TPM_PATH");
 	T_OK("socket");

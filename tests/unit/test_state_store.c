@@ -192,7 +192,9 @@ clean_dir(void)
 {
 	static const char *const names[] = { "tpm2-00.permall",
 	    "tpm2-00.volatilestate", "tpm2-00.savestate", "tpm-00.permall",
-	    "TMP2-00.permall", "TMP-00.permall", ".lock", "linear", "bad" };
+	    "TMP2-00.permall", "TMP-00.permall", ".lock", "linear", "bad",
+	    "tpm2-00.permall.bak", "tpm2-00.permall.tmp",
+	    "TMP2-00.volatilestate" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -250,6 +252,92 @@ test_dir_roundtrip(void)
 	T_EQ_U(st_store_open(&st, "http://x", &cfg_tpm2, msg, sizeof(msg),
 	    NULL, 0), ST_INVAL);
 	T_EQ_STR(msg, "Unsupported backend.");
+}
+
+/* --tpmstate dir=...,backup: the replaced permall is kept as .bak. */
+static void
+test_dir_backup(void)
+{
+	struct st_store_cfg cfg = cfg_tpm2;
+	struct st_store *st;
+	uint8_t a[100], b[200], c[300], *p = NULL;
+	size_t len = 0;
+	int fd;
+
+	clean_dir();
+	fill(a, sizeof(a), 3);
+	fill(b, sizeof(b), 4);
+	fill(c, sizeof(c), 5);
+	cfg.backup = true;
+	snprintf(uri, sizeof(uri), "dir://%s", tdir);
+	T_ASSERT((st = open_store(uri, &cfg)) != NULL);
+	/* nothing to back up, nothing to swap */
+	T_EQ_U(st_store_backup_prepare(st, msg, sizeof(msg)), ST_OK);
+	T_EQ_U(st_store_backup_swap(st, msg, sizeof(msg)), ST_NOENT);
+	T_EQ_U(st_store_save(st, "permall", a, sizeof(a), msg, sizeof(msg)),
+	    ST_OK);
+	T_CHECK(!exists(path_in("tpm2-00.permall.bak")));
+	T_EQ_U(st_store_save(st, "permall", b, sizeof(b), msg, sizeof(msg)),
+	    ST_OK);
+	T_CHECK(load_is(st, "permall", b, sizeof(b)));
+	T_EQ_U(file_len(path_in("tpm2-00.permall.bak")), sizeof(a));
+	T_EQ_U(st_store_save(st, "permall", c, sizeof(c), msg, sizeof(msg)),
+	    ST_OK);
+	T_EQ_U(file_len(path_in("tpm2-00.permall.bak")), sizeof(b));
+	T_CHECK(!exists(path_in("TMP2-00.permall")));
+	/* other blobs have no backup */
+	T_EQ_U(st_store_save(st, "volatilestate", a, 10, msg, sizeof(msg)),
+	    ST_OK);
+	T_EQ_U(st_store_save(st, "volatilestate", a, 20, msg, sizeof(msg)),
+	    ST_OK);
+	T_CHECK(!exists(path_in("tpm2-00.volatilestate.bak")));
+	/* swap twice: back where we were */
+	T_EQ_U(st_store_backup_swap(st, msg, sizeof(msg)), ST_OK);
+	T_CHECK(load_is(st, "permall", b, sizeof(b)));
+	T_EQ_U(file_len(path_in("tpm2-00.permall.bak")), sizeof(c));
+	T_EQ_U(st_store_backup_swap(st, msg, sizeof(msg)), ST_OK);
+	T_CHECK(load_is(st, "permall", c, sizeof(c)));
+	/* prepare leaves an existing permall alone */
+	T_EQ_U(st_store_backup_prepare(st, msg, sizeof(msg)), ST_OK);
+	T_CHECK(load_is(st, "permall", c, sizeof(c)));
+	T_EQ_U(file_len(path_in("tpm2-00.permall.bak")), sizeof(b));
+	/* permall lost: the backup takes its place */
+	T_ASSERT(unlink(path_in("tpm2-00.permall")) == 0);
+	T_EQ_U(st_store_backup_prepare(st, msg, sizeof(msg)), ST_OK);
+	T_CHECK(load_is(st, "permall", b, sizeof(b)));
+	T_CHECK(!exists(path_in("tpm2-00.permall.bak")));
+	/* an interrupted swap by renames: permall.tmp was permall */
+	T_ASSERT(rename(path_in("tpm2-00.permall"),
+	    path_in("tpm2-00.permall.tmp")) == 0);
+	fd = open(path_in("tpm2-00.permall.bak"), O_WRONLY | O_CREAT, 0600);
+	T_ASSERT(fd >= 0 && write(fd, a, sizeof(a)) == (ssize_t)sizeof(a));
+	close(fd);
+	T_EQ_U(st_store_backup_prepare(st, msg, sizeof(msg)), ST_OK);
+	T_CHECK(load_is(st, "permall", b, sizeof(b)));
+	T_EQ_U(file_len(path_in("tpm2-00.permall.bak")), sizeof(a));
+	T_EQ_U(st_store_load(st, "permall", &p, &len, msg, sizeof(msg)),
+	    ST_OK);
+	free(p);
+	st_store_free(st);
+
+	/* without the option: no backup file */
+	clean_dir();
+	T_ASSERT((st = open_store(uri, &cfg_tpm2)) != NULL);
+	T_EQ_U(st_store_save(st, "permall", a, sizeof(a), msg, sizeof(msg)),
+	    ST_OK);
+	T_EQ_U(st_store_save(st, "permall", b, sizeof(b), msg, sizeof(msg)),
+	    ST_OK);
+	T_CHECK(!exists(path_in("tpm2-00.permall.bak")));
+	st_store_free(st);
+
+	/* the linear backend has none */
+	clean_dir();
+	snprintf(uri, sizeof(uri), "file://%s", path_in("linear"));
+	T_ASSERT((st = open_store(uri, &cfg_tpm2)) != NULL);
+	T_EQ_U(st_store_backup_swap(st, msg, sizeof(msg)), ST_INVAL);
+	T_EQ_U(st_store_backup_prepare(st, msg, sizeof(msg)), ST_INVAL);
+	st_store_free(st);
+	clean_dir();
 }
 
 static void
@@ -791,6 +879,7 @@ main(void)
 	if (mkdtemp(tdir) == NULL)
 		return 99;
 	T_RUN(test_dir_roundtrip);
+	T_RUN(test_dir_backup);
 	T_RUN(test_dir_modes);
 	T_RUN(test_dir_stale_temp);
 	T_RUN(test_locking);
