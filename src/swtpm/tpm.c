@@ -437,6 +437,18 @@ disable_fips(void)
 }
 
 /*
+ * The backup files are only touched while we hold the storage lock (not
+ * for --migration incoming before the state arrived: the files may
+ * belong to the source on shared storage).
+ */
+static bool
+backup_usable(void)
+{
+	return tpm.cfg.store_cfg.backup && tpm.store != NULL &&
+	    tpm.storage_locked;
+}
+
+/*
  * --tpmstate ...,backup (state-storage.md §2.6): MainInit failed, so try
  * once more with the previous permanent state, and put the files back as
  * they were if that fails too. Not when the permanent state came with
@@ -450,8 +462,7 @@ init_from_backup(void)
 	char msg[512] = "";
 	TPM_RESULT rc;
 
-	if (!tpm.cfg.store_cfg.backup || tpm.store == NULL ||
-	    tpm.perm_injected)
+	if (!backup_usable() || tpm.perm_injected)
 		return false;
 	TPMLIB_Terminate();
 	if (st_store_backup_swap(tpm.store, msg, sizeof(msg)) != ST_OK) {
@@ -504,7 +515,7 @@ sw_tpm_init(void *arg, uint32_t flags)
 			goto fail;
 		}
 	}
-	if (tpm.cfg.store_cfg.backup && tpm.store != NULL) {
+	if (backup_usable()) {
 		msg[0] = '\0';
 		if (st_store_backup_prepare(tpm.store, msg, sizeof(msg)) !=
 		    ST_OK)
