@@ -9,10 +9,13 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -264,7 +267,8 @@ print_capabilities(const struct sw_opts *o)
 		print_rsa_sizes();
 	printf(", \"cmdarg-print-info\", \"tpmstate-opt-lock\", "
 	    "\"tpmstate-dir-backend-opt-backup\", "
-	    "\"tpmstate-dir-backend-opt-fsync\" ], \"version\": \"%s\" }\n",
+	    "\"tpmstate-dir-backend-opt-fsync\", \"systemd-notify\" ], "
+	    "\"version\": \"%s\" }\n",
 	    PACKAGE_VERSION);
 	fflush(stdout);
 	return 0;
@@ -294,6 +298,44 @@ install_seccomp(const struct sw_opts *o)
 	    strerror(errno));
 	return 0;
 #endif
+}
+
+/*
+ * systemd readiness (cli.md §5 step 19): with NOTIFY_SOCKET set (a path,
+ * or '@' for an abstract name) send the datagram "READY=1". A failure is
+ * logged and otherwise ignored.
+ */
+static void
+notify_ready(void)
+{
+	static const char ready[] = "READY=1";
+	const char *name = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa;
+	socklen_t len;
+	size_t n;
+	int fd;
+
+	if (name == NULL || name[0] == '\0')
+		return;
+	n = strlen(name);
+	if ((name[0] != '/' && name[0] != '@') || n >= sizeof(sa.sun_path)) {
+		log_msg("Warning: NOTIFY_SOCKET '%s' is not usable\n", name);
+		return;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, name, n);
+	if (name[0] == '@')
+		sa.sun_path[0] = '\0';
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n +
+	    (name[0] == '@' ? 0 : 1));
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || sendto(fd, ready, sizeof(ready) - 1, MSG_NOSIGNAL,
+	    (struct sockaddr *)&sa, len) < 0)
+		log_msg("Warning: could not notify systemd via '%s': %s\n",
+		    name, strerror(errno));
+	if (fd >= 0)
+		close(fd);
 }
 
 static int
@@ -624,6 +666,7 @@ main(int argc, char **argv)
 		goto out_tpm;
 	sc.sig_fd = sig_pipe[0];
 	daemon_ready();
+	notify_ready();
 	rc = run_startup(&o);
 	if (rc > 0) {
 		rc = 0;		/* COMPAT: terminate with exit status 0 */

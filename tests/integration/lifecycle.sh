@@ -217,6 +217,39 @@ for act in default kill log none; do
 done
 expect_rc 1 'Unsupported seccomp log action foo' socket --seccomp action=foo
 
+echo "# --- systemd notify (NOTIFY_SOCKET, a path and an abstract name)"
+# listen NAME ADDR: receive one datagram on ADDR into $T/NAME.got
+listen_dgram()
+{
+	"$PYTHON" -c 'import socket, sys
+a = sys.argv[1]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("\0" + a[1:] if a[0] == "@" else a)
+open(sys.argv[2] + ".ready", "w").close()
+s.settimeout(20)
+try:
+    d = s.recv(256)
+except socket.timeout:
+    d = b"timeout"
+open(sys.argv[2], "wb").write(d)' "$2" "$T/$1.got" &
+	LPID=$!
+	wait_for 10 test -e "$T/$1.got.ready"
+}
+if [ "$IS_REF" != 1 ]; then
+	for addr in "$T/notify" "@swtpm-test-$$"; do
+		rm -f "$T/n.got" "$T/n.got.ready"
+		listen_dgram n "$addr"
+		export NOTIFY_SOCKET=$addr
+		sw_start nt socket --tpm2 --tpmstate "dir=$S" \
+			--ctrl "type=unixio,path=$T/c" --flags not-need-init
+		unset NOTIFY_SOCKET
+		wait_for 10 test -s "$T/n.got"
+		check "notify $addr: READY=1" "READY=1" "$(cat "$T/n.got")"
+		sw_stop nt
+		wait "$LPID"
+	done
+fi
+
 expect_rc 1 "Unsupported TPM interface type 'foo'" foo
 expect_rc 1 "unrecognized option '--version'" socket --version
 expect_rc 1 "Unknown parameter 'extra'" socket extra
