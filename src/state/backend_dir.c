@@ -23,8 +23,10 @@
 #define PATHBUF		(DIR_PATH_MAX + 64)
 
 struct dir_be {
-	char	*dir;
-	int	 lockfd;
+	char		*dir;
+	int		 lockfd;
+	/* each blob as we last read or wrote it (st_store_unchanged) */
+	struct st_stamp	 stamp[3];
 };
 
 static const char *const blob_names[] = {
@@ -188,6 +190,8 @@ static enum st_err
 dir_load(struct st_store *st, const char *name, uint8_t **buf, size_t *len,
     char *msg, size_t msglen)
 {
+	struct dir_be *d = st->priv;
+	struct st_stamp *stamp = &d->stamp[st_name_index(name)];
 	char path[PATHBUF];
 	struct stat sb;
 	uint8_t *b = NULL;
@@ -196,6 +200,7 @@ dir_load(struct st_store *st, const char *name, uint8_t **buf, size_t *len,
 	int fd, saved;
 
 	blob_path(st, false, name, path, sizeof(path));
+	st_stamp_clear(stamp);
 	if ((fd = st_fs.open(path, O_RDONLY | O_CLOEXEC, 0)) < 0) {
 		if (errno == ENOENT)
 			return ST_NOENT;
@@ -242,6 +247,11 @@ dir_load(struct st_store *st, const char *name, uint8_t **buf, size_t *len,
 		done += (size_t)r;
 	}
 	st_fs.close(fd);
+	/*
+	 * The stat from before the read: a write racing with the read has
+	 * a later mtime or other bytes, so the stamp errs towards "changed".
+	 */
+	st_stamp_take(stamp, &sb, b, size);
 	*buf = b;
 	*len = size;
 	return ST_OK;
@@ -339,11 +349,15 @@ static enum st_err
 dir_save(struct st_store *st, const char *name, const uint8_t *buf,
     size_t len, char *msg, size_t msglen)
 {
-	const struct dir_be *d = st->priv;
+	struct dir_be *d = st->priv;
+	struct st_stamp *stamp = &d->stamp[st_name_index(name)], written;
 	char tmp[PATHBUF], path[PATHBUF], bak[PATHBUF];
 	bool backup = st->cfg.backup && strcmp(name, "permall") == 0;
 	const char *what;
+	struct stat sb;
 	int fd, rc, saved;
+
+	st_stamp_clear(stamp);
 
 	blob_path(st, true, name, tmp, sizeof(tmp));
 	blob_path(st, false, name, path, sizeof(path));
@@ -362,6 +376,11 @@ dir_save(struct st_store *st, const char *name, const uint8_t *buf,
 	what = "syncing";
 	if (st->cfg.fsync && st_fs.fsync(fd) < 0)
 		goto fail;
+	/* the inode keeps its mtime through the rename below */
+	what = "checking";
+	if (fstat(fd, &sb) < 0)
+		goto fail;
+	st_stamp_take(&written, &sb, buf, len);
 	what = "closing";
 	rc = st_fs.close(fd);
 	fd = -1;
@@ -377,6 +396,7 @@ dir_save(struct st_store *st, const char *name, const uint8_t *buf,
 		    strerror(saved));
 		return ST_IO;
 	}
+	*stamp = written;
 	return ST_OK;
 fail:
 	saved = errno;
@@ -392,8 +412,10 @@ static enum st_err
 dir_del(struct st_store *st, const char *name, bool must_exist, char *msg,
     size_t msglen)
 {
+	struct dir_be *d = st->priv;
 	char path[PATHBUF];
 
+	st_stamp_clear(&d->stamp[st_name_index(name)]);
 	blob_path(st, false, name, path, sizeof(path));
 	if (st_fs.unlink(path) == 0)
 		return ST_OK;
@@ -427,6 +449,14 @@ dir_size(struct st_store *st, const char *name, size_t *len, char *msg,
 	return ST_OK;
 }
 
+static void
+forget_permall(struct st_store *st)
+{
+	struct dir_be *d = st->priv;
+
+	st_stamp_clear(&d->stamp[st_name_index("permall")]);
+}
+
 static enum st_err
 dir_backup_prepare(struct st_store *st, char *msg, size_t msglen)
 {
@@ -434,6 +464,7 @@ dir_backup_prepare(struct st_store *st, char *msg, size_t msglen)
 	const char *from = n.bak;
 	struct stat sb;
 
+	forget_permall(st);
 	backup_names(st, &n);
 	if (lstat(n.path, &sb) == 0 || errno != ENOENT)
 		return ST_OK;
@@ -462,6 +493,7 @@ dir_backup_swap(struct st_store *st, char *msg, size_t msglen)
 	struct bnames n;
 	struct stat sb;
 
+	forget_permall(st);
 	backup_names(st, &n);
 	if (lstat(n.bak, &sb) < 0)
 		return errno == ENOENT ? ST_NOENT : ST_IO;
@@ -487,6 +519,65 @@ fail:
 	return ST_IO;
 }
 
+/* Reads a whole regular file of the size in sb; NULL on any doubt. */
+static uint8_t *
+read_exact(const char *path, const struct st_stamp *sp)
+{
+	struct stat sb;
+	uint8_t *b;
+	size_t n = (size_t)sp->size, done = 0;
+	ssize_t r;
+	int fd;
+
+	if (sp->size < 0 || (uint64_t)sp->size > ST_BLOB_MAX)
+		return NULL;
+	fd = st_fs.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+	    0);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+	    !st_stamp_match(sp, &sb) || (b = malloc(n > 0 ? n : 1)) == NULL) {
+		st_fs.close(fd);
+		return NULL;
+	}
+	while (done < n) {
+		r = st_fs.pread(fd, b + done, n - done, (off_t)done);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			secure_free(b, n);
+			st_fs.close(fd);
+			return NULL;
+		}
+		done += (size_t)r;
+	}
+	st_fs.close(fd);
+	return b;
+}
+
+static bool
+dir_unchanged(struct st_store *st, const char *name)
+{
+	struct dir_be *d = st->priv;
+	struct st_stamp *sp = &d->stamp[st_name_index(name)];
+	char path[PATHBUF];
+	struct stat sb;
+	uint8_t *b;
+	bool ok;
+
+	blob_path(st, false, name, path, sizeof(path));
+	if (lstat(path, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+	    !st_stamp_match(sp, &sb))
+		return false;
+	if (!sp->racy)
+		return true;
+	if ((b = read_exact(path, sp)) == NULL)
+		return false;
+	ok = st_stamp_verify(sp, b, (size_t)sp->size);
+	secure_free(b, (size_t)sp->size);
+	return ok;
+}
+
 static void
 dir_where(const struct st_store *st, const char *name, char *buf,
     size_t buflen)
@@ -507,4 +598,5 @@ const struct st_backend st_backend_dir = {
 	.where = dir_where,
 	.backup_prepare = dir_backup_prepare,
 	.backup_swap = dir_backup_swap,
+	.unchanged = dir_unchanged,
 };

@@ -46,10 +46,56 @@ struct lhdr {
 };
 
 struct file_be {
-	char	*path;
-	int	 fd;
-	bool	 blkdev;
+	char		*path;
+	int		 fd;
+	bool		 blkdev;
+	/*
+	 * The file as our last load or write left it, and which blobs we
+	 * read or wrote since the file last changed under us
+	 * (st_store_unchanged). Never set for a block device.
+	 */
+	struct st_stamp	 stamp;
+	bool		 known[3];
 };
+
+/*
+ * Before an operation: if the file is no longer as we last left it (or
+ * its path now names another file), forget which blobs we know. Fills
+ * *sb with the file's state now; false if it cannot be read.
+ */
+static bool
+observe(struct file_be *f, struct stat *sb)
+{
+	struct stat psb;
+
+	if (f->blkdev || fstat(f->fd, sb) < 0 || stat(f->path, &psb) < 0 ||
+	    psb.st_dev != sb->st_dev || psb.st_ino != sb->st_ino ||
+	    !st_stamp_match(&f->stamp, sb)) {
+		memset(f->known, 0, sizeof(f->known));
+		st_stamp_clear(&f->stamp);
+		return !f->blkdev && fstat(f->fd, sb) == 0;
+	}
+	return true;
+}
+
+/* After an operation on blob idx ended with rc. */
+static void
+remember(struct file_be *f, int idx, enum st_err rc, const struct stat *sb)
+{
+	if (f->blkdev)
+		return;
+	if (rc != ST_OK || sb == NULL) {
+		memset(f->known, 0, sizeof(f->known));
+		st_stamp_clear(&f->stamp);
+		return;
+	}
+	/*
+	 * No hash of the whole file: a racy stamp (one right after our
+	 * own write, mostly) is unusable, which is safe, only slower.
+	 */
+	st_stamp_take(&f->stamp, sb, NULL, 0);
+	f->known[idx] = f->stamp.set;
+}
 
 static void
 hdr_encode(const struct lhdr *h, uint8_t out[LIN_HDRSIZE])
@@ -358,11 +404,33 @@ file_unlock(struct st_store *st)
 	(void)st_setlk(f->fd, F_UNLCK);
 }
 
+static enum st_err load_slot(struct file_be *, const char *, uint8_t **,
+		    size_t *, char *, size_t);
+
 static enum st_err
 file_load(struct st_store *st, const char *name, uint8_t **buf,
     size_t *len, char *msg, size_t msglen)
 {
 	struct file_be *f = st->priv;
+	int idx = st_name_index(name);
+	bool seen;
+	struct stat sb;
+	enum st_err rc;
+
+	/* stamp taken before reading: a racing write can only void it */
+	seen = observe(f, &sb);
+	f->known[idx] = false;
+	rc = load_slot(f, name, buf, len, msg, msglen);
+	remember(f, idx, rc == ST_NOENT ? ST_OK : rc, seen ? &sb : NULL);
+	if (rc != ST_OK)
+		f->known[idx] = false;
+	return rc;
+}
+
+static enum st_err
+load_slot(struct file_be *f, const char *name, uint8_t **buf, size_t *len,
+    char *msg, size_t msglen)
+{
 	const struct lslot *s;
 	struct lhdr h;
 	uint64_t size;
@@ -613,18 +681,25 @@ file_save(struct st_store *st, const char *name, const uint8_t *buf,
 	struct file_be *f = st->priv;
 	int idx = st_name_index(name);
 	struct lhdr old, nw;
+	struct stat sb;
 	enum st_err rc;
 
+	(void)observe(f, &sb);
+	f->known[idx] = false;
 	if ((rc = read_hdr(f, &old, msg, msglen)) != ST_OK)
-		return rc;
+		goto out;
 	if (!plan_save(&old, idx, len, &nw)) {
 		st_setmsg(msg, msglen, "linear NVRAM store '%s' is full",
 		    f->path);
-		return ST_IO;
+		rc = ST_IO;
+		goto out;
 	}
 	/* A non-NULL source marks slot idx as rewritten even if len is 0. */
-	return commit(f, &old, &nw, idx, buf != NULL ? buf :
+	rc = commit(f, &old, &nw, idx, buf != NULL ? buf :
 	    (const uint8_t *)"", msg, msglen);
+out:
+	remember(f, idx, rc, fstat(f->fd, &sb) == 0 ? &sb : NULL);
+	return rc;
 }
 
 static enum st_err
@@ -634,15 +709,37 @@ file_del(struct st_store *st, const char *name, bool must_exist, char *msg,
 	struct file_be *f = st->priv;
 	int idx = st_name_index(name);
 	struct lhdr old, nw;
+	struct stat sb;
 	enum st_err rc;
 
+	(void)observe(f, &sb);
+	f->known[idx] = false;
 	if ((rc = read_hdr(f, &old, msg, msglen)) != ST_OK)
-		return rc;
-	if (old.s[idx].off == 0)
-		return must_exist ? ST_NOENT : ST_OK;
+		goto out;
+	if (old.s[idx].off == 0) {
+		rc = must_exist ? ST_NOENT : ST_OK;
+		goto out;
+	}
 	nw = old;
 	remove_slot(&nw, idx);
-	return commit(f, &old, &nw, idx, NULL, msg, msglen);
+	rc = commit(f, &old, &nw, idx, NULL, msg, msglen);
+out:
+	/* the other blobs stay known; this one is gone */
+	remember(f, idx, rc == ST_NOENT ? ST_OK : rc,
+	    fstat(f->fd, &sb) == 0 ? &sb : NULL);
+	f->known[idx] = false;
+	return rc;
+}
+
+static bool
+file_unchanged(struct st_store *st, const char *name)
+{
+	struct file_be *f = st->priv;
+	struct stat sb;
+
+	return !f->blkdev && f->known[st_name_index(name)] &&
+	    observe(f, &sb) && f->known[st_name_index(name)] &&
+	    st_stamp_verify(&f->stamp, NULL, 0);
 }
 
 static void
@@ -665,4 +762,5 @@ const struct st_backend st_backend_file = {
 	.del = file_del,
 	.size = file_size_of,
 	.where = file_where,
+	.unchanged = file_unchanged,
 };

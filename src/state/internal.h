@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "bytes.h"
 #include "state.h"
@@ -91,6 +93,39 @@ enum st_err	 st_encrypt_v1(const struct st_key *key, const uint8_t *p,
  */
 int		 st_setlk(int fd, short type);
 
+/* ------------------------------------------------------------ stamp.c */
+
+#define ST_STAMP_HASH_LEN	32
+
+/*
+ * What identifies a file's contents without reading them, taken right
+ * after our own read or write (st_store_unchanged; the rule is in
+ * stamp.c).
+ */
+struct st_stamp {
+	bool		set;	/* usable: not racy, or racy with a hash */
+	bool		racy;	/* mtime within a clock tick of the stamp */
+	bool		hashed;
+	dev_t		dev;
+	ino_t		ino;
+	off_t		size;
+	struct timespec	mtime;
+	uint8_t		sha[ST_STAMP_HASH_LEN];
+};
+
+/* p, n: the bytes the file holds (may be NULL: then racy = unusable). */
+void		 st_stamp_take(struct st_stamp *, const struct stat *,
+		    const uint8_t *p, size_t n);
+void		 st_stamp_clear(struct st_stamp *);
+/* Same device, inode, size and mtime as the stamp (and the stamp usable). */
+bool		 st_stamp_match(const struct st_stamp *, const struct stat *);
+/*
+ * After a match: true if the stamp proves the contents, i.e. it is not
+ * racy, or p[n] (the file's bytes now; NULL if not read) hash as
+ * recorded. A racy stamp whose tick is over becomes non-racy here.
+ */
+bool		 st_stamp_verify(struct st_stamp *, const uint8_t *p, size_t n);
+
 /* ------------------------------------------------------------ backends */
 
 struct st_backend {
@@ -121,6 +156,8 @@ struct st_backend {
 			    size_t msglen);
 	enum st_err	(*backup_swap)(struct st_store *, char *msg,
 			    size_t msglen);
+	/* See st_store_unchanged (NULL: never provable). */
+	bool		(*unchanged)(struct st_store *, const char *name);
 };
 
 struct st_store {

@@ -177,6 +177,16 @@ enum st_err	 st_store_save(struct st_store *, const char *name,
 		    const uint8_t *buf, size_t len, char *msg, size_t msglen);
 enum st_err	 st_store_delete(struct st_store *, const char *name,
 		    bool must_exist, char *msg, size_t msglen);
+/*
+ * True only if the blob on disk is provably the one this store last
+ * loaded or saved: the same device, inode, size and modification time as
+ * recorded right after that read or write. False if it is missing, was
+ * replaced, truncated or rewritten since, if this store never read or
+ * wrote it, or if the backend cannot tell (a block device). A caller may
+ * trust a copy of the blob's contents, or skip rewriting identical bytes,
+ * only while this returns true.
+ */
+bool		 st_store_unchanged(struct st_store *, const char *name);
 /* Size of a stored blob for --print-states; ST_NOENT if absent. */
 enum st_err	 st_store_size(struct st_store *, const char *name,
 		    size_t *len, char *msg, size_t msglen);

@@ -190,6 +190,15 @@ st_store_delete(struct st_store *st, const char *name, bool must_exist,
 	return st->be->del(st, name, must_exist, msg, msglen);
 }
 
+bool
+st_store_unchanged(struct st_store *st, const char *name)
+{
+	if (st == NULL || st_name_index(name) < 0 ||
+	    st->be->unchanged == NULL)
+		return false;
+	return st->be->unchanged(st, name);
+}
+
 enum st_err
 st_store_size(struct st_store *st, const char *name, size_t *len,
     char *msg, size_t msglen)

@@ -39,15 +39,16 @@ static struct {
 	uint8_t		*obuf;
 	size_t		 obuf_size;
 	/*
-	 * Plaintext of the permanent state as it is on disk, while we hold
-	 * the lock: serves GET_STATEBLOB and reloads without file I/O and
-	 * lets an identical rewrite (e.g. INIT after SET_STATEBLOB of the
-	 * same state) be skipped. Dropped whenever the lock is released.
+	 * Plaintext of the permanent state as we last read or wrote it,
+	 * while we hold the lock. It stands for the file only while
+	 * st_store_unchanged() proves that the file on disk is still the
+	 * one of that read or write (pcache_valid); then it serves
+	 * GET_STATEBLOB and reloads without reading the file, and an
+	 * identical rewrite may be skipped. Otherwise the file is read, or
+	 * written, as if there were no cache.
 	 */
 	uint8_t		*pcache;
 	size_t		 pcache_len;
-	/* volatilestate known to be absent (while we hold the lock) */
-	bool		 vol_gone;
 	/* a permanent state came with SET_STATEBLOB since the last INIT */
 	bool		 perm_injected;
 	/* short responses built by the server (not-running, pre-filter) */
@@ -68,6 +69,18 @@ pcache_drop(void)
 	tpm.pcache_len = 0;
 }
 
+/* The one rule for trusting the cache: see the comment on 'pcache'. */
+static bool
+pcache_valid(void)
+{
+	if (tpm.pcache == NULL)
+		return false;
+	if (tpm.storage_locked && st_store_unchanged(tpm.store, "permall"))
+		return true;
+	pcache_drop();
+	return false;
+}
+
 static void
 pcache_set(const uint8_t *p, size_t n)
 {
@@ -82,7 +95,6 @@ static void
 unlock_storage(void)
 {
 	pcache_drop();
-	tpm.vol_gone = false;
 	if (tpm.store != NULL)
 		st_store_unlock(tpm.store);
 	tpm.storage_locked = false;
@@ -203,7 +215,7 @@ load_plain(const char *name, uint8_t **plain, size_t *plen)
 
 	if (tpm.store == NULL && store_open() != TPM_SUCCESS)
 		return TPM_FAIL;
-	if (is_permall(name) && tpm.pcache != NULL) {
+	if (is_permall(name) && pcache_valid()) {
 		if ((*plain = malloc(tpm.pcache_len)) == NULL)
 			return TPM_FAIL;
 		memcpy(*plain, tpm.pcache, tpm.pcache_len);
@@ -266,13 +278,11 @@ store_plain(const char *name, const uint8_t *data, size_t len)
 
 	if (tpm.store == NULL && store_open() != TPM_SUCCESS)
 		return TPM_FAIL;
-	if (is_permall(name) && tpm.pcache != NULL && tpm.pcache_len == len &&
+	if (is_permall(name) && pcache_valid() && tpm.pcache_len == len &&
 	    memcmp(tpm.pcache, data, len) == 0)
-		return TPM_SUCCESS;	/* the file already holds this */
+		return TPM_SUCCESS;	/* the file provably holds this */
 	if (is_permall(name))
 		pcache_drop();
-	else
-		tpm.vol_gone = false;
 	e = st_file_wrap(data, len, key_or_null(&tpm.cfg.filekey), &blob,
 	    &blen);
 	if (e == ST_OK)
@@ -292,17 +302,13 @@ store_plain(const char *name, const uint8_t *data, size_t len)
 	return TPM_SUCCESS;
 }
 
-/* Removes the volatile state file unless it is known to be gone. */
+/* Removes the volatile state file (no cache: it is gone only if we look). */
 static enum st_err
 delete_volatile(char *msg, size_t msglen)
 {
-	enum st_err e;
-
-	if (tpm.store == NULL || (tpm.vol_gone && tpm.storage_locked))
+	if (tpm.store == NULL)
 		return ST_OK;
-	e = st_store_delete(tpm.store, "volatilestate", false, msg, msglen);
-	tpm.vol_gone = e == ST_OK;
-	return e;
+	return st_store_delete(tpm.store, "volatilestate", false, msg, msglen);
 }
 
 static TPM_RESULT
@@ -325,8 +331,6 @@ cb_nvram_deletename(uint32_t tpm_number, const char *name,
 		return TPM_FAIL;
 	if (is_permall(name))
 		pcache_drop();
-	else
-		tpm.vol_gone = false;
 	e = st_store_delete(tpm.store, name, must_exist, msg, sizeof(msg));
 	if (e != ST_OK) {
 		log_msg("SWTPM_NVRAM_DeleteName: Error deleting %s: %s\n",

@@ -3,6 +3,7 @@
 # for the safety tests (NV define/write/read with an empty password, state
 # blob get/set, INIT/STOP), a daemon starter, and a small command line:
 #   tpm2raw.py nvdefine ADDR [INDEX SIZE] | nvwrite ADDR VALUE | nvread ADDR
+#   tpm2raw.py startup ADDR          (TPM2_Startup(SU_CLEAR), prints rc)
 #   tpm2raw.py ctrl ADDR HEX         (one control request, prints result)
 # ADDR is unix:PATH or tcp:PORT.  nvread prints the counter or 'RC <hex>'.
 import errno
@@ -261,6 +262,10 @@ def main(argv):
                 print('RC %x' % rc)
             else:
                 print(nv_value(resp))
+        elif act == 'startup':
+            rc, _ = transact(s, _cmd(0x144, [], struct.pack('>H', 0),
+                                     sessions=False))
+            print('%x' % rc if rc is not None else 'EOF')
         elif act == 'ctrl':
             data = bytes.fromhex(argv[3].replace(' ', ''))
             s.sendall(data)

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bytes.h"
@@ -864,6 +865,215 @@ test_linear_faults(void)
 	}
 }
 
+/* ------------------------------------------------- st_store_unchanged */
+
+/* Rewrites path in place (same inode) with n bytes of seed. */
+static void
+overwrite(const char *path, size_t n, unsigned seed)
+{
+	uint8_t b[5000];
+	int fd = open(path, O_WRONLY | O_TRUNC);
+
+	fill(b, n, seed);
+	if (fd >= 0) {
+		T_CHECK(write(fd, b, n) == (ssize_t)n);
+		close(fd);
+	}
+}
+
+/* Sets the mtime of path to that of ref (what cp -p, touch -r do). */
+static void
+same_mtime(const char *path, const char *ref)
+{
+	struct stat sb;
+	struct timespec ts[2];
+
+	T_ASSERT(stat(ref, &sb) == 0);
+	ts[0] = sb.st_atim;
+	ts[1] = sb.st_mtim;
+	T_CHECK(utimensat(AT_FDCWD, path, ts, 0) == 0);
+}
+
+static void
+test_dir_unchanged(void)
+{
+	char p[512];
+	struct st_store *st, *other;
+	uint8_t a[300], b[300];
+	struct stat sb;
+
+	clean_dir();
+	snprintf(p, sizeof(p), "%s", path_in("tpm2-00.permall"));
+	fill(a, sizeof(a), 1);
+	fill(b, sizeof(b), 9);
+	snprintf(uri, sizeof(uri), "dir://%s", tdir);
+	T_ASSERT((st = open_store(uri, &cfg_tpm2)) != NULL);
+	T_ASSERT(st_store_lock(st, 0, msg, sizeof(msg)) == ST_OK);
+	T_CHECK(!st_store_unchanged(st, "permall"));	/* never seen */
+	T_CHECK(!st_store_unchanged(st, "bogus"));
+	T_EQ_U(st_store_save(st, "permall", a, sizeof(a), msg, sizeof(msg)),
+	    ST_OK);
+	T_CHECK(st_store_unchanged(st, "permall"));
+	T_CHECK(!st_store_unchanged(st, "volatilestate"));
+
+	/* removed */
+	T_ASSERT(unlink(p) == 0);
+	T_CHECK(!st_store_unchanged(st, "permall"));
+
+	/* a load records the file as read */
+	T_EQ_U(st_store_save(st, "permall", a, sizeof(a), msg, sizeof(msg)),
+	    ST_OK);
+	overwrite(p, sizeof(b), 9);
+	T_CHECK(!st_store_unchanged(st, "permall"));
+	T_CHECK(load_is(st, "permall", b, sizeof(b)));
+	T_CHECK(st_store_unchanged(st, "permall"));
+
+	/* truncated */
+	T_ASSERT(truncate(p, 100) == 0);
+	T_CHECK(!st_store_unchanged(st, "permall"));
+
+	/*
+	 * Same size rewritten in place within the clock tick of our write
+	 * (here: its mtime set back to ours): the stat matches, but the
+	 * stamp is racy, so the bytes decide.
+	 */
+	T_EQ_U(st_store_save(st, "permall", a, sizeof(a), msg, sizeof(msg)),
+	    ST_OK);
+	T_ASSERT(stat(p, &sb) == 0);
+	overwrite(p, sizeof(b), 9);
+	{
+		struct timespec ts[2] = { sb.st_atim, sb.st_mtim };
+
+		T_CHECK(utimensat(AT_FDCWD, p, ts, 0) == 0);
+	}
+	T_CHECK(!st_store_unchanged(st, "permall"));
+	/* the same bytes again, same mtime: proven by the bytes */
+	overwrite(p, sizeof(a), 1);
+	{
+		struct timespec ts[2] = { sb.st_atim, sb.st_mtim };
+
+		T_CHECK(utimensat(AT_FDCWD, p, ts, 0) == 0);
+	}
+	T_CHECK(st_store_unchanged(st, "permall"));
+
+	/* replaced by another file with our size and mtime */
+	T_EQ_U(st_store_save(st, "permall", a, sizeof(a), msg, sizeof(msg)),
+	    ST_OK);
+	{
+		const char *n = path_in("new");
+		int fd = open(n, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		T_ASSERT(fd >= 0);
+		T_CHECK(write(fd, b, sizeof(b)) == (ssize_t)sizeof(b));
+		close(fd);
+		same_mtime(n, p);
+		T_ASSERT(rename(n, p) == 0);
+	}
+	T_CHECK(!st_store_unchanged(st, "permall"));
+
+	/* replaced by a symlink to a file we wrote */
+	T_EQ_U(st_store_save(st, "volatilestate", a, sizeof(a), msg,
+	    sizeof(msg)), ST_OK);
+	T_EQ_U(st_store_save(st, "permall", a, sizeof(a), msg, sizeof(msg)),
+	    ST_OK);
+	T_ASSERT(unlink(p) == 0);
+	T_ASSERT(symlink("tpm2-00.volatilestate", p) == 0);
+	T_CHECK(!st_store_unchanged(st, "permall"));
+	T_CHECK(st_store_unchanged(st, "volatilestate"));
+	T_ASSERT(unlink(p) == 0);
+
+	/* deleted through the store */
+	T_EQ_U(st_store_delete(st, "volatilestate", false, msg, sizeof(msg)),
+	    ST_OK);
+	T_CHECK(!st_store_unchanged(st, "volatilestate"));
+
+	/* another store's write is a change for this one */
+	T_EQ_U(st_store_save(st, "permall", a, sizeof(a), msg, sizeof(msg)),
+	    ST_OK);
+	st_store_unlock(st);
+	T_ASSERT((other = open_store(uri, &cfg_tpm2)) != NULL);
+	T_ASSERT(st_store_lock(other, 0, msg, sizeof(msg)) == ST_OK);
+	T_EQ_U(st_store_save(other, "permall", a, sizeof(a), msg,
+	    sizeof(msg)), ST_OK);
+	T_CHECK(st_store_unchanged(other, "permall"));
+	T_CHECK(!st_store_unchanged(st, "permall"));
+	st_store_free(other);
+
+	/* a failed save proves nothing */
+	T_ASSERT(st_store_lock(st, 0, msg, sizeof(msg)) == ST_OK);
+	T_EQ_U(st_store_save(st, "permall", a, sizeof(a), msg, sizeof(msg)),
+	    ST_OK);
+	inject(OP_RENAME, 1, EIO);
+	T_CHECK(st_store_save(st, "permall", b, sizeof(b), msg,
+	    sizeof(msg)) != ST_OK);
+	inject(OP_NONE, 0, 0);
+	T_CHECK(!st_store_unchanged(st, "permall"));
+	st_store_free(st);
+}
+
+/* Sets the mtime of path an hour back: no longer within a clock tick. */
+static void
+age(const char *path)
+{
+	struct timespec ts[2];
+
+	T_ASSERT(clock_gettime(CLOCK_REALTIME, &ts[1]) == 0);
+	ts[1].tv_sec -= 3600;
+	ts[0] = ts[1];
+	T_CHECK(utimensat(AT_FDCWD, path, ts, 0) == 0);
+}
+
+static void
+test_linear_unchanged(void)
+{
+	char p[400];
+	struct st_store *st;
+	uint8_t a[300], v[40];
+	char copy[1600];
+
+	clean_dir();
+	snprintf(p, sizeof(p), "%s", path_in("linear"));
+	unlink(path_in("copy"));
+	fill(a, sizeof(a), 1);
+	fill(v, sizeof(v), 3);
+	snprintf(uri, sizeof(uri), "file://%s", p);
+	T_ASSERT((st = open_store(uri, &cfg_tpm2)) != NULL);
+	T_ASSERT(st_store_lock(st, 0, msg, sizeof(msg)) == ST_OK);
+	T_CHECK(!st_store_unchanged(st, "permall"));
+	T_EQ_U(st_store_save(st, "permall", a, sizeof(a), msg, sizeof(msg)),
+	    ST_OK);
+	/* right after our write the stamp is racy: no proof (no hash) */
+	T_CHECK(!st_store_unchanged(st, "permall"));
+	/* loaded from a file whose mtime is old: proven by the stat */
+	age(p);
+	T_CHECK(load_is(st, "permall", a, sizeof(a)));
+	T_CHECK(st_store_unchanged(st, "permall"));
+	/* our own write of another blob: the whole file's stamp is racy */
+	T_EQ_U(st_store_save(st, "volatilestate", v, sizeof(v), msg,
+	    sizeof(msg)), ST_OK);
+	T_CHECK(!st_store_unchanged(st, "permall"));
+	T_CHECK(!st_store_unchanged(st, "volatilestate"));
+	age(p);
+	T_CHECK(load_is(st, "permall", a, sizeof(a)));
+	T_CHECK(load_is(st, "volatilestate", v, sizeof(v)));
+	T_CHECK(st_store_unchanged(st, "permall"));
+	T_CHECK(st_store_unchanged(st, "volatilestate"));
+	/* a foreign write in place: nothing is known any more */
+	snprintf(copy, sizeof(copy), "cp %s %s && cp %s %s", p,
+	    path_in("copy"), path_in("copy"), p);
+	T_ASSERT(system(copy) == 0);
+	T_CHECK(!st_store_unchanged(st, "permall"));
+	/* a load makes it known again */
+	age(p);
+	T_CHECK(load_is(st, "permall", a, sizeof(a)));
+	T_CHECK(st_store_unchanged(st, "permall"));
+	/* the path names another file */
+	T_ASSERT(rename(path_in("copy"), p) == 0);
+	T_CHECK(!st_store_unchanged(st, "permall"));
+	st_store_free(st);
+	unlink(path_in("copy"));
+}
+
 int
 main(void)
 {
@@ -887,6 +1097,8 @@ main(void)
 	T_RUN(test_linear_layout);
 	T_RUN(test_linear_refuse);
 	T_RUN(test_linear_faults);
+	T_RUN(test_dir_unchanged);
+	T_RUN(test_linear_unchanged);
 	clean_dir();
 	rmdir(tdir);
 	T_END();
