@@ -4,8 +4,8 @@
  * It knows only a table of names and value types, nothing about what an
  * option means; it never prints, the caller formats the message.
  */
-#ifndef SWTPM_SUBOPT_H
-#define SWTPM_SUBOPT_H
+#ifndef UTIL_SUBOPT_H
+#define UTIL_SUBOPT_H
 
 #include <stdbool.h>
 #include <stddef.h>
