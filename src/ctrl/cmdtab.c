@@ -353,7 +353,7 @@ h_hash_data(struct ctrl_ctx *ctx, struct rd *in, struct wr *out)
 	size_t have = rd_left(in);
 	uint32_t res = PTM_RES_SUCCESS;
 
-	/* HEAD: more data than announced is a bad parameter. */
+	/* COMPAT: upstream after 0.7.1: excess data is a bad parameter. */
 	if (have > length)
 		return reply_res(out, PTM_RES_BAD_PARAMETER);
 	if (have > 0)

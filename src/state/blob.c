@@ -121,9 +121,10 @@ plain_layer(const struct st_hdr *h, const uint8_t *p, size_t n,
 		break;
 	default:
 		/*
-		 * Deviation: 0.7.1 treats other versions as "no data" and
-		 * a state blob with version 0 or 3 then clears the state
-		 * (§6.3 table); we refuse instead of losing the state.
+		 * COMPAT: differs from 0.7.1, which treats other versions
+		 * as "no data", so that a state blob with version 0 or 3
+		 * clears the state (§6.3 table); we refuse instead of
+		 * losing the state.
 		 */
 		st_setmsg(msg, msglen, "unsupported blob version %u",
 		    h->version);

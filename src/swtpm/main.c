@@ -579,7 +579,7 @@ main(int argc, char **argv)
 	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG |
 	    OPENSSL_INIT_NO_ATEXIT, NULL);
 	(void)sw_rand_use_kernel();
-	rc = sw_opts_parse(&o, argc, argv, stdout, stderr);
+	rc = sw_opts_parse(&o, argc, argv);
 	if (rc >= 0)
 		return rc;
 	log_setup(2, 1, "swtpm: ");

@@ -76,31 +76,31 @@ struct raw {
 };
 
 static int
-fail(FILE *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Prints "swtpm: <msg>\n" like the reference's default log; returns 1. */
 static int
-fail(FILE *err, const char *fmt, ...)
+fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("swtpm: ", err);
+	fputs("swtpm: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(err, fmt, ap);
+	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputc('\n', err);
-	fflush(err);
+	fputc('\n', stderr);
+	fflush(stderr);
 	return 1;
 }
 
 static int
 subopts(const char *s, const struct so_desc *d, struct so_val *v, size_t n,
-    const char *what, FILE *err)
+    const char *what)
 {
 	char msg[ERRLEN];
 
 	if (so_parse(s, d, v, n, msg, sizeof(msg)) < 0)
-		return fail(err, "Error parsing %s options: %s", what, msg);
+		return fail("Error parsing %s options: %s", what, msg);
 	return 0;
 }
 
@@ -204,11 +204,11 @@ static const struct so_desc log_desc[L_N] = {
 };
 
 static int
-do_log(struct sw_opts *o, const char *s, FILE *err)
+do_log(struct sw_opts *o, const char *s)
 {
 	struct so_val v[L_N];
 
-	if (subopts(s, log_desc, v, L_N, "logging", err))
+	if (subopts(s, log_desc, v, L_N, "logging"))
 		return 1;
 	o->log_given = true;
 	o->log_file = vstr(&v[L_FILE]);
@@ -224,33 +224,29 @@ do_log(struct sw_opts *o, const char *s, FILE *err)
 
 /* ----------------------------------------------------- --ctrl, --server */
 
-enum { C_TYPE, C_PATH, C_PORT, C_BINDADDR, C_IFNAME, C_FD, C_CLIENTFD,
-    C_MODE, C_UID, C_GID, C_TERMINATE, C_DISCONNECT, C_N };
+/* The slots both options have, then each one's own. */
+enum { C_TYPE, C_PATH, C_PORT, C_BINDADDR, C_IFNAME, C_FD, C_MODE, C_UID,
+    C_GID, C_COMMON_N };
+enum { C_CLIENTFD = C_COMMON_N, C_TERMINATE };
+enum { SV_DISCONNECT = C_COMMON_N };
+#define CHAN_COMMON_DESC \
+	[C_TYPE] = { "type", SO_STRING }, \
+	[C_PATH] = { "path", SO_STRING }, \
+	[C_PORT] = { "port", SO_INT }, \
+	[C_BINDADDR] = { "bindaddr", SO_STRING }, \
+	[C_IFNAME] = { "ifname", SO_STRING }, \
+	[C_FD] = { "fd", SO_INT }, \
+	[C_MODE] = { "mode", SO_MODE }, \
+	[C_UID] = { "uid", SO_UID }, \
+	[C_GID] = { "gid", SO_GID }
 static const struct so_desc ctrl_desc[] = {
-	[C_TYPE] = { "type", SO_STRING },
-	[C_PATH] = { "path", SO_STRING },
-	[C_PORT] = { "port", SO_INT },
-	[C_BINDADDR] = { "bindaddr", SO_STRING },
-	[C_IFNAME] = { "ifname", SO_STRING },
-	[C_FD] = { "fd", SO_INT },
+	CHAN_COMMON_DESC,
 	[C_CLIENTFD] = { "clientfd", SO_INT },
-	[C_MODE] = { "mode", SO_MODE },
-	[C_UID] = { "uid", SO_UID },
-	[C_GID] = { "gid", SO_GID },
 	[C_TERMINATE] = { "terminate", SO_BOOL },
 };
-/* --server: same slots, but disconnect instead of clientfd/terminate */
 static const struct so_desc server_desc[] = {
-	[C_TYPE] = { "type", SO_STRING },
-	[C_PATH] = { "path", SO_STRING },
-	[C_PORT] = { "port", SO_INT },
-	[C_BINDADDR] = { "bindaddr", SO_STRING },
-	[C_IFNAME] = { "ifname", SO_STRING },
-	[C_FD] = { "fd", SO_INT },
-	[C_CLIENTFD] = { "disconnect", SO_BOOL },
-	[C_MODE] = { "mode", SO_MODE },
-	[C_UID] = { "uid", SO_UID },
-	[C_GID] = { "gid", SO_GID },
+	CHAN_COMMON_DESC,
+	[SV_DISCONNECT] = { "disconnect", SO_BOOL },
 };
 #define CTRL_N		(sizeof(ctrl_desc) / sizeof(ctrl_desc[0]))
 #define SERVER_N	(sizeof(server_desc) / sizeof(server_desc[0]))
@@ -278,30 +274,30 @@ chan_tcp_common(struct sw_chan *c, const struct so_val *v, int port)
 }
 
 static int
-ctrl_check(struct sw_chan *c, const struct so_val *v, FILE *err)
+ctrl_check(struct sw_chan *c, const struct so_val *v)
 {
 	const char *type = v[C_TYPE].str;
 	int fd = vint(&v[C_FD], -1), port;
 
 	if (!v[C_TYPE].set)
-		return fail(err, "Missing type parameter for control channel");
+		return fail("Missing type parameter for control channel");
 	if (strcmp(type, "unixio") == 0) {
 		int clientfd = vint(&v[C_CLIENTFD], -1);
 
 		if (fd >= 0) {
 			if (!is_sock(fd))
-				return fail(err, "Bad filedescriptor %d for "
+				return fail("Bad filedescriptor %d for "
 				    "UnixIO control channel", fd);
 			c->fd = fd;
 		} else if (clientfd >= 0) {
 			if (!is_sock(clientfd))
-				return fail(err, "Bad filedescriptor %d for "
+				return fail("Bad filedescriptor %d for "
 				    "UnixIO client control channel", clientfd);
 			c->clientfd = clientfd;
 		} else if (v[C_PATH].set) {
 			c->path = vstr(&v[C_PATH]);
 		} else {
-			return fail(err, "Missing path and fd options for "
+			return fail("Missing path and fd options for "
 			    "UnixIO control channel");
 		}
 		chan_unix_common(c, v);
@@ -309,35 +305,35 @@ ctrl_check(struct sw_chan *c, const struct so_val *v, FILE *err)
 		port = vint(&v[C_PORT], -1);
 		if (fd >= 0) {
 			if (!is_sock(fd))
-				return fail(err, "Bad filedescriptor %d for "
+				return fail("Bad filedescriptor %d for "
 				    "TCP control channel", fd);
 			c->fd = fd;
 			port = -1;
 		} else if (port >= 0) {
 			if (port >= 0x10000)
-				return fail(err, "TCP control channel port "
+				return fail("TCP control channel port "
 				    "outside valid range");
 		} else {
-			return fail(err, "Missing port and fd options for "
+			return fail("Missing port and fd options for "
 			    "TCP control channel");
 		}
 		chan_tcp_common(c, v, port);
 	} else {
-		return fail(err, "Unsupported control channel type: %s", type);
+		return fail("Unsupported control channel type: %s", type);
 	}
 	c->terminate = v[C_TERMINATE].b;
 	return 0;
 }
 
 static int
-do_ctrl(struct sw_chan *c, const char *s, FILE *err)
+do_ctrl(struct sw_chan *c, const char *s)
 {
 	struct so_val v[CTRL_N];
 	int rc;
 
-	if (subopts(s, ctrl_desc, v, CTRL_N, "ctrl", err))
+	if (subopts(s, ctrl_desc, v, CTRL_N, "ctrl"))
 		return 1;
-	rc = ctrl_check(c, v, err);
+	rc = ctrl_check(c, v);
 	so_vals_free(v, CTRL_N);
 	if (rc != 0)
 		chan_release(c);
@@ -362,32 +358,31 @@ env_port(const char *s, int *port)
 }
 
 static int
-server_check(struct sw_opts *o, const struct so_val *v, const char *envport,
-    FILE *err)
+server_check(struct sw_opts *o, const struct so_val *v, const char *envport)
 {
 	struct sw_chan *c = &o->server;
 	const char *type = v[C_TYPE].set ? v[C_TYPE].str : "tcp";
 	int fd = vint(&v[C_FD], -1), port;
 
-	c->disconnect = v[C_CLIENTFD].b;	/* "disconnect" slot */
+	c->disconnect = v[SV_DISCONNECT].b;
 	if (strcmp(type, "unixio") == 0) {
 		if (fd >= 0) {
 			/* COMPAT: cli.md §3, the reference's wording */
 			if (!is_sock(fd))
-				return fail(err, "Bad filedescriptor %d for "
+				return fail("Bad filedescriptor %d for "
 				    "UnixIO control channel", fd);
 			c->fd = fd;
 		} else if (v[C_PATH].set) {
 			c->path = vstr(&v[C_PATH]);
 		} else {
-			return fail(err, "Missing path and file descriptor "
+			return fail("Missing path and file descriptor "
 			    "option for UnixIO socket");
 		}
 		chan_unix_common(c, v);
 	} else if (strcmp(type, "tcp") == 0) {
 		if (fd >= 0) {
 			if (!is_sock(fd))
-				return fail(err, "Bad filedescriptor %d for "
+				return fail("Bad filedescriptor %d for "
 				    "TCP socket", fd);
 			c->fd = fd;
 			o->terminate = true;
@@ -395,24 +390,24 @@ server_check(struct sw_opts *o, const struct so_val *v, const char *envport,
 		} else {
 			port = vint(&v[C_PORT], -1);
 			if (port == -1 && env_port(envport, &port) < 0)
-				return fail(err, "TPM_PORT is not set or "
+				return fail("TPM_PORT is not set or "
 				    "contains an invalid integer value.");
 			if (port < 0)
-				return fail(err, "No valid port number "
+				return fail("No valid port number "
 				    "provided for TCP socket.");
 			if (port >= 0x10000)
-				return fail(err, "TCP socket port outside "
+				return fail("TCP socket port outside "
 				    "valid range");
 		}
 		chan_tcp_common(c, v, port);
 	} else {
-		return fail(err, "Unsupported socket type: %s", type);
+		return fail("Unsupported socket type: %s", type);
 	}
 	return 0;
 }
 
 static int
-do_server(struct sw_opts *o, const struct raw *r, FILE *err)
+do_server(struct sw_opts *o, const struct raw *r)
 {
 	struct so_val v[SERVER_N];
 	const char *envport = r->port_given ? r->port : getenv("TPM_PORT");
@@ -420,9 +415,9 @@ do_server(struct sw_opts *o, const struct raw *r, FILE *err)
 	const char *s = r->server ? r->server : "type=tcp,disconnect";
 	int rc;
 
-	if (subopts(s, server_desc, v, SERVER_N, "server", err))
+	if (subopts(s, server_desc, v, SERVER_N, "server"))
 		return 1;
-	rc = server_check(o, v, envport, err);
+	rc = server_check(o, v, envport);
 	so_vals_free(v, SERVER_N);
 	if (rc != 0) {
 		chan_release(&o->server);
@@ -433,7 +428,7 @@ do_server(struct sw_opts *o, const struct raw *r, FILE *err)
 	 * the result makes no sense, so refuse it (cli.md §3 allows this).
 	 */
 	if (o->data_fd >= 0)
-		return fail(err, "Error: --fd cannot be combined with "
+		return fail("Error: --fd cannot be combined with "
 		    "--server or --port");
 	return 0;
 }
@@ -454,8 +449,7 @@ static const struct so_desc key_desc[K_N] = {
 };
 
 static int
-key_check(struct st_keyopt *k, char **pathbuf, const struct so_val *v,
-    FILE *err)
+key_check(struct st_keyopt *k, char **pathbuf, const struct so_val *v)
 {
 	const char *fmt = v[K_FORMAT].set ? v[K_FORMAT].str : "hex";
 	const char *mode = v[K_MODE].set ? v[K_MODE].str : "aes-128-cbc";
@@ -464,20 +458,20 @@ key_check(struct st_keyopt *k, char **pathbuf, const struct so_val *v,
 
 	/* state-storage.md §7; the order of the checks is the reference's */
 	if (!v[K_FILE].set && fd == -1 && !v[K_PWDFILE].set && pwdfd == -1)
-		return fail(err, "Either file=, fd=, pwdfile=, or pwdfd= is "
+		return fail("Either file=, fd=, pwdfile=, or pwdfd= is "
 		    "required for key option");
 	if (strcmp(fmt, "hex") == 0)
 		k->fmt = ST_KEY_HEX;
 	else if (strcmp(fmt, "binary") == 0)
 		k->fmt = ST_KEY_BINARY;
 	else
-		return fail(err, "Unknown key format '%s'.", fmt);
+		return fail("Unknown key format '%s'.", fmt);
 	if (strcmp(mode, "aes-cbc") == 0 || strcmp(mode, "aes-128-cbc") == 0)
 		k->keylen = 16;
 	else if (strcmp(mode, "aes-256-cbc") == 0)
 		k->keylen = 32;
 	else
-		return fail(err, "Unknown encryption mode '%s'.", mode);
+		return fail("Unknown encryption mode '%s'.", mode);
 
 	if (v[K_FILE].set) {
 		k->src = ST_KEY_FILE;
@@ -492,7 +486,7 @@ key_check(struct st_keyopt *k, char **pathbuf, const struct so_val *v,
 		else if (strcmp(kdf, "sha512") == 0)
 			k->kdf = ST_KDF_SHA512;
 		else
-			return fail(err, "Unknown kdf '%s'.", kdf);
+			return fail("Unknown kdf '%s'.", kdf);
 		if (v[K_PWDFILE].set) {
 			k->src = ST_KEY_PWDFILE;
 			*pathbuf = vstr(&v[K_PWDFILE]);
@@ -508,15 +502,14 @@ key_check(struct st_keyopt *k, char **pathbuf, const struct so_val *v,
 }
 
 static int
-do_key(struct st_keyopt *k, char **pathbuf, bool *given, const char *s,
-    FILE *err)
+do_key(struct st_keyopt *k, char **pathbuf, bool *given, const char *s)
 {
 	struct so_val v[K_N];
 	int rc;
 
-	if (subopts(s, key_desc, v, K_N, "key", err))
+	if (subopts(s, key_desc, v, K_N, "key"))
 		return 1;
-	rc = key_check(k, pathbuf, v, err);
+	rc = key_check(k, pathbuf, v);
 	so_vals_free(v, K_N);
 	*given = rc == 0;
 	return rc;
@@ -531,22 +524,22 @@ static const struct so_desc pid_desc[P_N] = {
 };
 
 static int
-do_pid(struct sw_opts *o, const char *s, FILE *err)
+do_pid(struct sw_opts *o, const char *s)
 {
 	struct so_val v[P_N];
 	struct stat st;
 	int fd, rc = 0;
 
-	if (subopts(s, pid_desc, v, P_N, "pid", err))
+	if (subopts(s, pid_desc, v, P_N, "pid"))
 		return 1;
 	fd = vint(&v[P_FD], -1);
 	if (v[P_FILE].set) {
 		o->pid_file = vstr(&v[P_FILE]);
 	} else if (fd < 0) {
-		rc = fail(err, "The file or fd parameter is required for the "
+		rc = fail("The file or fd parameter is required for the "
 		    "pid option.");
 	} else if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		rc = fail(err, "Bad filedescriptor %d for pid file", fd);
+		rc = fail("Bad filedescriptor %d for pid file", fd);
 	} else {
 		o->pid_fd = fd;
 	}
@@ -563,11 +556,11 @@ static const struct so_desc loc_desc[LOC_N] = {
 };
 
 static int
-do_locality(struct sw_opts *o, const char *s, FILE *err)
+do_locality(struct sw_opts *o, const char *s)
 {
 	struct so_val v[LOC_N];
 
-	if (subopts(s, loc_desc, v, LOC_N, "locality", err))
+	if (subopts(s, loc_desc, v, LOC_N, "locality"))
 		return 1;
 	o->loc_reject4 = v[LOC_REJECT4].b;
 	o->loc_allow_set = v[LOC_ALLOW_SET].b;
@@ -587,24 +580,24 @@ static const struct so_desc state_desc[S_N] = {
 };
 
 static int
-state_check(struct sw_opts *o, const struct so_val *v, FILE *err)
+state_check(struct sw_opts *o, const struct so_val *v)
 {
 	bool lock_default = true;
 
 	if (v[S_DIR].set) {
 		if (asprintf(&o->state_uri, "dir://%s", v[S_DIR].str) < 0) {
 			o->state_uri = NULL;
-			return fail(err, "Out of memory.");
+			return fail("Out of memory.");
 		}
 	} else if (v[S_URI].set) {
 		o->state_uri = vstr(&v[S_URI]);
 		lock_default = strncmp(v[S_URI].str, "file://", 7) != 0;
 	} else {
-		return fail(err, "The dir or backend-uri parameters is "
+		return fail("The dir or backend-uri parameters is "
 		    "required for the tpmstate option.");
 	}
 	if (v[S_BACKUP].b && strncmp(o->state_uri, "dir://", 6) != 0)
-		return fail(err, "Error: the backup parameter of --tpmstate "
+		return fail("Error: the backup parameter of --tpmstate "
 		    "needs the directory backend");
 	o->state_given = true;
 	o->state_cfg.mode_set = v[S_MODE].set;
@@ -617,16 +610,16 @@ state_check(struct sw_opts *o, const struct so_val *v, FILE *err)
 }
 
 static int
-do_tpmstate(struct sw_opts *o, const char *s, FILE *err)
+do_tpmstate(struct sw_opts *o, const char *s)
 {
 	struct so_val v[S_N];
 	int rc;
 
 	free(o->state_uri);
 	o->state_uri = NULL;
-	if (subopts(s, state_desc, v, S_N, "tpmstate", err))
+	if (subopts(s, state_desc, v, S_N, "tpmstate"))
 		return 1;
-	rc = state_check(o, v, err);
+	rc = state_check(o, v);
 	so_vals_free(v, S_N);
 	return rc;
 }
@@ -639,12 +632,12 @@ static const struct so_desc seccomp_desc[SC_N] = {
 };
 
 static int
-do_seccomp(struct sw_opts *o, const char *s, FILE *err)
+do_seccomp(struct sw_opts *o, const char *s)
 {
 	struct so_val v[SC_N];
 	char action[32];
 
-	if (subopts(s, seccomp_desc, v, SC_N, "seccomp", err))
+	if (subopts(s, seccomp_desc, v, SC_N, "seccomp"))
 		return 1;
 	snprintf(action, sizeof(action), "%s",
 	    v[SC_ACTION].set ? v[SC_ACTION].str : "kill");
@@ -655,13 +648,13 @@ do_seccomp(struct sw_opts *o, const char *s, FILE *err)
 		return 0;
 	}
 	if (strcmp(action, "kill") != 0 && strcmp(action, "log") != 0)
-		return fail(err, "Unsupported seccomp log action %s", action);
+		return fail("Unsupported seccomp log action %s", action);
 	/*
 	 * No filter on this platform: one that was asked for cannot be
 	 * installed, and silently running without it would mislead.
 	 */
 	if (!SW_HAVE_SECCOMP)
-		return fail(err, "Error: seccomp action '%s' is not supported "
+		return fail("Error: seccomp action '%s' is not supported "
 		    "on this platform", action);
 	o->seccomp_action = strcmp(action, "kill") == 0 ? SW_SECCOMP_KILL :
 	    SW_SECCOMP_LOG;
@@ -679,11 +672,11 @@ static const struct so_desc flags_desc[F_N] = {
 };
 
 static int
-do_flags(struct sw_opts *o, const char *s, FILE *err)
+do_flags(struct sw_opts *o, const char *s)
 {
 	struct so_val v[F_N];
 
-	if (subopts(s, flags_desc, v, F_N, "flags", err))
+	if (subopts(s, flags_desc, v, F_N, "flags"))
 		return 1;
 	o->not_need_init = v[F_NNI].b;
 	o->disable_auto_shutdown = v[F_DAS].b;
@@ -709,11 +702,11 @@ static const struct so_desc mig_desc[M_N] = {
 };
 
 static int
-do_migration(struct sw_opts *o, const char *s, FILE *err)
+do_migration(struct sw_opts *o, const char *s)
 {
 	struct so_val v[M_N];
 
-	if (subopts(s, mig_desc, v, M_N, "migration", err))
+	if (subopts(s, mig_desc, v, M_N, "migration"))
 		return 1;
 	o->mig_incoming = v[M_INCOMING].b;
 	o->mig_release_lock_outgoing = v[M_RELEASE].b;
@@ -724,7 +717,7 @@ do_migration(struct sw_opts *o, const char *s, FILE *err)
 
 /* -p: strtoul base 0, below 65536 (cli.md §3) */
 static int
-opt_port(struct raw *r, const char *arg, FILE *err)
+opt_port(struct raw *r, const char *arg)
 {
 	unsigned long val;
 	char *end;
@@ -732,10 +725,10 @@ opt_port(struct raw *r, const char *arg, FILE *err)
 	errno = 0;
 	val = strtoul(arg, &end, 0);
 	if (val != (unsigned int)val || errno != 0 || *end != '\0')
-		return fail(err, "Cannot parse socket port number '%s'.",
+		return fail("Cannot parse socket port number '%s'.",
 		    arg);
 	if (val >= 0x10000)
-		return fail(err, "Port is outside valid range.");
+		return fail("Port is outside valid range.");
 	snprintf(r->port, sizeof(r->port), "%lu", val);
 	r->port_given = true;
 	r->server = NULL;
@@ -744,7 +737,7 @@ opt_port(struct raw *r, const char *arg, FILE *err)
 
 /* -f: decimal; must be open and not a regular file/dir/block/symlink */
 static int
-opt_fd(struct sw_opts *o, const char *arg, FILE *err)
+opt_fd(struct sw_opts *o, const char *arg)
 {
 	unsigned long val;
 	char *end;
@@ -753,24 +746,24 @@ opt_fd(struct sw_opts *o, const char *arg, FILE *err)
 	errno = 0;
 	val = strtoul(arg, &end, 10);
 	if (val != (unsigned int)val || errno != 0 || *end != '\0')
-		return fail(err, o->iface == SW_IFACE_SOCKET ?
+		return fail(o->iface == SW_IFACE_SOCKET ?
 		    "Cannot parse socket file descriptor." :
 		    "Cannot parse character device file descriptor.");
 	/* COMPAT: values above INT_MAX wrap and fail in fstat */
 	o->data_fd = (int)val;
 	if (fstat(o->data_fd, &st) != 0)
-		return fail(err, "Cannot stat file descriptor: %s",
+		return fail("Cannot stat file descriptor: %s",
 		    strerror(errno));
 	if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) ||
 	    S_ISBLK(st.st_mode) || S_ISLNK(st.st_mode))
-		return fail(err, "Given file descriptor type is not "
+		return fail("Given file descriptor type is not "
 		    "supported.");
 	o->terminate = true;
 	return 0;
 }
 
 static int
-opt_print_info(struct sw_opts *o, const char *arg, FILE *err)
+opt_print_info(struct sw_opts *o, const char *arg)
 {
 	unsigned long val;
 	char *end;
@@ -778,47 +771,29 @@ opt_print_info(struct sw_opts *o, const char *arg, FILE *err)
 	errno = 0;
 	val = strtoul(arg, &end, 0);
 	if (val != (unsigned int)val || errno != 0 || *end != '\0')
-		return fail(err, "Cannot parse info value '%s'.", arg);
+		return fail("Cannot parse info value '%s'.", arg);
 	o->print_info = (unsigned)val;
 	return 0;
 }
 
-/*
- * getopt_long prints its own complaints to stderr; point that at 'err'
- * while it runs (glibc documents stderr as an assignable variable).
- */
-static int
-next_opt(int argc, char **argv, const char *shortopts,
-    const struct option *longopts, FILE *err)
-{
-	FILE *saved = stderr;
-	int c;
-
-	stderr = err;
-	c = getopt_long(argc, argv, shortopts, longopts, NULL);
-	stderr = saved;
-	return c;
-}
-
 /* One argument; returns -1 to go on, or an exit status. */
 static int
-handle_opt(struct sw_opts *o, struct raw *r, int c, const char *prg,
-    FILE *out, FILE *err)
+handle_opt(struct sw_opts *o, struct raw *r, int c, const char *prg)
 {
 	bool dev = o->chardev != NULL || o->data_fd >= 0;
 
 	switch (c) {
 	case 'd': o->daemon = true; break;
 	case 'h':
-		sw_usage_iface(out, prg, o->iface);
-		fflush(out);
+		sw_usage_iface(stdout, prg, o->iface);
+		fflush(stdout);
 		return 0;
-	case 'p': return opt_port(r, optarg, err) ? 1 : -1;
+	case 'p': return opt_port(r, optarg) ? 1 : -1;
 	case 'f':
 		/* chardev: the first of -c/-f wins, later ones are ignored */
 		if (o->iface == SW_IFACE_CHARDEV && dev)
 			break;
-		return opt_fd(o, optarg, err) ? 1 : -1;
+		return opt_fd(o, optarg) ? 1 : -1;
 	case 'c':
 		if (dev)
 			break;
@@ -842,11 +817,11 @@ handle_opt(struct sw_opts *o, struct raw *r, int c, const char *prg,
 	case OPT_SECCOMP: r->seccomp = optarg; break;
 	case OPT_PRINT_CAPS: o->print_capabilities = true; break;
 	case OPT_PRINT_STATES: o->print_states = true; break;
-	case OPT_PRINT_INFO: return opt_print_info(o, optarg, err) ? 1 : -1;
+	case OPT_PRINT_INFO: return opt_print_info(o, optarg) ? 1 : -1;
 	case OPT_VTPM_PROXY: o->vtpm_proxy = true; break;
 	default:
-		sw_usage_iface(err, prg, o->iface);
-		fflush(err);
+		sw_usage_iface(stderr, prg, o->iface);
+		fflush(stderr);
 		return 1;
 	}
 	return -1;
@@ -856,82 +831,81 @@ handle_opt(struct sw_opts *o, struct raw *r, int c, const char *prg,
 
 /* cli.md §5 step 11 (socket; chardev has --locality earlier) */
 static int
-late_options(struct sw_opts *o, const struct raw *r, FILE *err)
+late_options(struct sw_opts *o, const struct raw *r)
 {
-	if (r->key && do_key(&o->key, &o->key_path, &o->key_given, r->key,
-	    err))
+	if (r->key && do_key(&o->key, &o->key_path, &o->key_given, r->key))
 		return 1;
 	if (r->migkey && do_key(&o->migkey, &o->migkey_path,
-	    &o->migkey_given, r->migkey, err))
+	    &o->migkey_given, r->migkey))
 		return 1;
-	if (r->pid && do_pid(o, r->pid, err))
+	if (r->pid && do_pid(o, r->pid))
 		return 1;
 	if (o->iface == SW_IFACE_SOCKET && r->locality &&
-	    do_locality(o, r->locality, err))
+	    do_locality(o, r->locality))
 		return 1;
-	if (r->tpmstate && do_tpmstate(o, r->tpmstate, err))
+	if (r->tpmstate && do_tpmstate(o, r->tpmstate))
 		return 1;
-	if (r->seccomp && do_seccomp(o, r->seccomp, err))
+	if (r->seccomp && do_seccomp(o, r->seccomp))
 		return 1;
-	if (r->flags && do_flags(o, r->flags, err))
+	if (r->flags && do_flags(o, r->flags))
 		return 1;
-	if (r->migration && do_migration(o, r->migration, err))
+	if (r->migration && do_migration(o, r->migration))
 		return 1;
 	return 0;
 }
 
 static int
-print_states_state(struct sw_opts *o, const struct raw *r, FILE *err)
+print_states_state(struct sw_opts *o, const struct raw *r)
 {
-	if (r->tpmstate && do_tpmstate(o, r->tpmstate, err))
+	if (r->tpmstate && do_tpmstate(o, r->tpmstate))
 		return 1;
 	if (r->tpmstate == NULL)
-		return fail(err, "Error: --tpmstate option is required for "
+		return fail("Error: --tpmstate option is required for "
 		    "--print-states");
 	return 0;
 }
 
 static int
-check_socket(struct sw_opts *o, const struct raw *r, FILE *err)
+check_socket(struct sw_opts *o, const struct raw *r)
 {
 	if (o->data_fd >= 0 && o->data_fd < 3)
-		return fail(err, "Error: Cannot accept file descriptors "
+		return fail("Error: Cannot accept file descriptors "
 		    "with values 0, 1, or 2");
 	if (o->print_capabilities)
 		return 0;
-	if (r->ctrl && do_ctrl(&o->ctrl, r->ctrl, err))
+	if (r->ctrl && do_ctrl(&o->ctrl, r->ctrl))
 		return 1;
-	if ((r->server || r->port_given) && do_server(o, r, err))
+	if ((r->server || r->port_given) && do_server(o, r))
 		return 1;
 	if (o->print_states)
-		return print_states_state(o, r, err);
-	return late_options(o, r, err);
+		return print_states_state(o, r);
+	return late_options(o, r);
 }
 
 static int
-check_chardev(struct sw_opts *o, const struct raw *r, FILE *err)
+check_chardev(struct sw_opts *o, const struct raw *r)
 {
 	bool dev = o->chardev != NULL || o->data_fd >= 0;
 
-	if (r->locality && do_locality(o, r->locality, err))
+	if (r->locality && do_locality(o, r->locality))
 		return 1;
 	if (o->vtpm_proxy && dev)
-		return fail(err, "Cannot use vTPM proxy with a provided "
+		return fail("Cannot use vTPM proxy with a provided "
 		    "device.");
 	if (o->print_capabilities)
 		return 0;
 	if (o->print_states)
-		return print_states_state(o, r, err);
+		return print_states_state(o, r);
 	/* --print-info needs no device (the reference uses /dev/zero) */
 	if (!dev && !o->vtpm_proxy && o->print_info == 0)
-		return fail(err, "Error: Missing character device or file "
+		return fail("Error: Missing character device or file "
 		    "descriptor");
 	if (o->data_fd >= 0 && o->data_fd < 3)
-		return fail(err, "Error: Cannot accept file descriptors "
+		return fail("Error: Cannot accept file descriptors "
 		    "with values 0, 1, or 2");
-	if (r->ctrl && do_ctrl(&o->ctrl, r->ctrl, err))
+	if (r->ctrl && do_ctrl(&o->ctrl, r->ctrl))
 		return 1;
-	if (late_options(o, r, err))
+	if (late_options(o, r))
 		return 1;
 	o->terminate = true;
 	if (o->vtpm_proxy) {
@@ -945,8 +919,7 @@ check_chardev(struct sw_opts *o, const struct raw *r, FILE *err)
 }
 
 static int
-parse_iface(struct sw_opts *o, const char *prg, int argc, char **argv,
-    FILE *out, FILE *err)
+parse_iface(struct sw_opts *o, const char *prg, int argc, char **argv)
 {
 	const char *shortopts = o->iface == SW_IFACE_SOCKET ?
 	    "dhp:f:tr:R:" : "dhc:f:r:R:";
@@ -959,21 +932,21 @@ parse_iface(struct sw_opts *o, const char *prg, int argc, char **argv,
 	memset(&r, 0, sizeof(r));
 	optind = 0;	/* full re-initialisation (GNU) */
 	opterr = 1;
-	while ((c = next_opt(argc, argv, shortopts, longopts, err)) != -1) {
-		rc = handle_opt(o, &r, c, prg, out, err);
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		rc = handle_opt(o, &r, c, prg);
 		if (rc >= 0)
 			return rc;
 	}
 	if (optind < argc)
-		return fail(err, "Unknown parameter '%s'", argv[optind]);
+		return fail("Unknown parameter '%s'", argv[optind]);
 
 	/* steps 3-4 (--chroot, --runas) are main's; their strings: */
 	o->runas = r.runas ? strdup(r.runas) : NULL;
 	o->chroot_path = r.chroot ? strdup(r.chroot) : NULL;
-	if (r.log && do_log(o, r.log, err))
+	if (r.log && do_log(o, r.log))
 		return 1;
-	rc = o->iface == SW_IFACE_SOCKET ? check_socket(o, &r, err) :
-	    check_chardev(o, &r, err);
+	rc = o->iface == SW_IFACE_SOCKET ? check_socket(o, &r) :
+	    check_chardev(o, &r);
 	if (rc != 0)
 		return rc;
 
@@ -981,7 +954,7 @@ parse_iface(struct sw_opts *o, const char *prg, int argc, char **argv,
 	if (o->state_uri == NULL && tpm_path != NULL && !o->print_states) {
 		if (asprintf(&o->state_uri, "dir://%s", tpm_path) < 0) {
 			o->state_uri = NULL;
-			return fail(err, "Out of memory.");
+			return fail("Out of memory.");
 		}
 	}
 	o->state_cfg.tpm2 = o->tpm2;
@@ -989,24 +962,24 @@ parse_iface(struct sw_opts *o, const char *prg, int argc, char **argv,
 }
 
 int
-sw_opts_parse(struct sw_opts *o, int argc, char **argv, FILE *out, FILE *err)
+sw_opts_parse(struct sw_opts *o, int argc, char **argv)
 {
 	const char *prg = argc > 0 ? argv[0] : "swtpm";
 	int rc;
 
 	opts_init(o);
 	if (argc < 2) {
-		fprintf(err, "Missing TPM interface type.\n");
+		fprintf(stderr, "Missing TPM interface type.\n");
 		return 1;
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		sw_usage_general(out, prg);
-		fflush(out);
+		sw_usage_general(stdout, prg);
+		fflush(stdout);
 		return 0;
 	}
 	if (strcmp(argv[1], "-v") == 0 || strcmp(argv[1], "--version") == 0) {
-		sw_version(out);
-		fflush(out);
+		sw_version(stdout);
+		fflush(stdout);
 		return 0;
 	}
 	if (strcmp(argv[1], "socket") == 0) {
@@ -1014,13 +987,13 @@ sw_opts_parse(struct sw_opts *o, int argc, char **argv, FILE *out, FILE *err)
 	} else if (strcmp(argv[1], "chardev") == 0) {
 		o->iface = SW_IFACE_CHARDEV;
 	} else {
-		fprintf(err, "Unsupported TPM interface type '%s'.\n", argv[1]);
-		sw_usage_general(err, prg);
-		fflush(err);
+		fprintf(stderr, "Unsupported TPM interface type '%s'.\n", argv[1]);
+		sw_usage_general(stderr, prg);
+		fflush(stderr);
 		return 1;
 	}
 	/* getopt sees the interface word as its program name */
-	rc = parse_iface(o, prg, argc - 1, argv + 1, out, err);
+	rc = parse_iface(o, prg, argc - 1, argv + 1);
 	if (rc >= 0)
 		sw_opts_release(o);
 	return rc;

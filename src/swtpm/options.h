@@ -91,9 +91,10 @@ struct sw_opts {
 /*
  * Parses argv (argv[0] is the program, argv[1] the interface word).
  * Returns -1 to continue, or an exit status (0 after --help/--version,
- * 1 after an error; messages already written to stdout/stderr as the
- * reference does). 'err' is where error messages go (stderr normally).
- * Options with environment fall-backs read TPM_PORT and TPM_PATH.
+ * 1 after an error; messages already written as the reference does:
+ * help and version to stdout, errors and getopt's own complaints to
+ * stderr). Options with environment fall-backs read TPM_PORT and
+ * TPM_PATH.
  *
  * Everything of spec cli.md §5 steps 1-2, 5 (the --log string only),
  * 6, 9 (option strings and fd checks only) and 11 is checked here, in
@@ -119,11 +120,10 @@ struct sw_opts {
  * - state_uri: --tpmstate, else "dir://$TPM_PATH" (state_given false),
  *   else NULL. state_cfg.lock defaults true except for file:// URIs;
  *   state_cfg.fsync defaults TRUE (fsync=false turns it off);
- *   state_cfg.tpm2 = tpm2. `backup` is rejected.
+ *   state_cfg.tpm2 = tpm2. `backup` needs a dir:// URI.
  * - log_file wins over log_fd (log_fd is -1 then); log_level >= 1.
  */
-int	 sw_opts_parse(struct sw_opts *, int argc, char **argv, FILE *out,
-	    FILE *err);
+int	 sw_opts_parse(struct sw_opts *, int argc, char **argv);
 void	 sw_opts_release(struct sw_opts *);
 
 #endif

@@ -22,14 +22,34 @@
 static struct sw_opts o;
 static char *out_buf, *err_buf;
 
-/* Runs sw_opts_parse on "swtpm" + the NULL-terminated arguments. */
+/* Reads all of the temporary file f into a new string. */
+static char *
+slurp(FILE *f)
+{
+	char *buf;
+	long n;
+
+	fflush(f);
+	n = ftell(f);
+	if (n < 0 || (buf = calloc(1, (size_t)n + 1)) == NULL)
+		abort();
+	rewind(f);
+	if (n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n)
+		abort();
+	return buf;
+}
+
+/*
+ * Runs sw_opts_parse on "swtpm" + the NULL-terminated arguments, with
+ * stdout and stderr (the descriptors: getopt writes there too) going to
+ * temporary files, read back into out_buf and err_buf.
+ */
 static int
 run(const char *first, ...)
 {
 	char *argv[MAXARGS];
-	int argc = 0, rc;
+	int argc = 0, rc, saved_out, saved_err;
 	const char *a;
-	size_t outlen, errlen;
 	FILE *out, *err;
 	va_list ap;
 
@@ -43,11 +63,28 @@ run(const char *first, ...)
 	va_end(ap);
 	argv[argc] = NULL;
 
-	out = open_memstream(&out_buf, &outlen);
-	err = open_memstream(&err_buf, &errlen);
+	out = tmpfile();
+	err = tmpfile();
 	if (out == NULL || err == NULL)
 		abort();
-	rc = sw_opts_parse(&o, argc, argv, out, err);
+	fflush(stdout);
+	fflush(stderr);
+	saved_out = dup(1);
+	saved_err = dup(2);
+	if (saved_out < 0 || saved_err < 0 || dup2(fileno(out), 1) < 0 ||
+	    dup2(fileno(err), 2) < 0)
+		abort();
+	rc = sw_opts_parse(&o, argc, argv);
+	fflush(stdout);
+	fflush(stderr);
+	if (dup2(saved_out, 1) < 0 || dup2(saved_err, 2) < 0)
+		abort();
+	close(saved_out);
+	close(saved_err);
+	fseek(out, 0, SEEK_END);
+	fseek(err, 0, SEEK_END);
+	out_buf = slurp(out);
+	err_buf = slurp(err);
 	fclose(out);
 	fclose(err);
 	return rc;
