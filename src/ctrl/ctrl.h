@@ -1,6 +1,7 @@
 /*
- * Control channel (CMD_* protocol), server side: one command table that
- * drives framing, length/state validation, dispatch and capability bits.
+ * Control channel (CMD_* protocol): one command table that drives
+ * framing, length/state validation, dispatch, streaming, what follows a
+ * response, capability bits, and the names and CUSE layouts clients use.
  * Must not know sockets, file paths or libtpms: handlers act through
  * struct ctrl_ops, which src/swtpm fills in. The transport feeds request
  * bytes in and writes the response out.
@@ -50,8 +51,12 @@ struct ctrl_ops {
 			    uint8_t **blob, size_t *len, uint32_t *st_flags);
 	/* Called after the response of GET_STATEBLOB was sent. */
 	void		 (*get_blob_sent)(void *arg, uint32_t type);
-	/* Lock check before a SET_STATEBLOB is received; 0 = go on. */
-	uint32_t	 (*set_blob_lock)(void *arg);
+	/*
+	 * Lock check before a SET_STATEBLOB is received; 0 = go on. Sets
+	 * *fatal if the process must end after the reply (the storage
+	 * lock is held by another process, control-channel.md §3.12).
+	 */
+	uint32_t	 (*set_blob_lock)(void *arg, bool *fatal);
 	uint32_t	 (*set_blob)(void *arg, uint32_t flags, uint32_t type,
 			    const uint8_t *blob, size_t len);
 	uint32_t	 (*get_config)(void *arg);
@@ -70,29 +75,44 @@ enum ctrl_status {
 	CTRL_CLOSE,	/* close the connection without a response */
 };
 
-/* Per-connection state of one control client. */
-struct ctrl_ctx {
-	const struct ctrl_ops *ops;
-	bool		 tpm2;
-	bool		 shutdown;	/* exit after this response */
-	/* response */
-	uint8_t		 small[32];
-	uint8_t		*heap;
-	size_t		 resp_len;
-	uint32_t	 sent_code;	/* code of the pending response */
-	uint32_t	 sent_type;	/* GET_STATEBLOB type */
-	/* streaming of HASH_DATA / SET_STATEBLOB payload */
-	uint32_t	 s_code;
-	size_t		 s_left;
-	uint32_t	 s_res;
-	uint32_t	 s_flags, s_type;
-	uint8_t		*s_acc;
-	size_t		 s_len;
+/* What the transport must do once a response has been sent. */
+enum ctrl_after {
+	CTRL_AFTER_NONE,
+	CTRL_AFTER_EXIT,	/* end the process (SHUTDOWN; SET_STATEBLOB
+				   that could not take the storage lock) */
 };
 
-void		 ctrl_ctx_init(struct ctrl_ctx *, const struct ctrl_ops *,
-		    bool tpm2);
-/* Frees buffers of a pending stream or response. */
+/* A response ready to be written in one go. */
+struct ctrl_reply {
+	const uint8_t	*p;
+	size_t		 len;
+	/*
+	 * COMPAT: the reference logs some responses as two dumps: the
+	 * first log_head bytes, then the rest (0: one dump).
+	 */
+	size_t		 log_head;
+	enum ctrl_after	 after;
+};
+
+/* Where and how much payload a streaming command takes next. */
+struct ctrl_want {
+	/* receive in place here (max bytes), or NULL: any buffer */
+	uint8_t		*buf;
+	size_t		 max;
+	/*
+	 * More bytes from the peer right after the last one of the
+	 * payload are an error (ctrl_stream_excess), not a next request.
+	 */
+	bool		 strict_end;
+};
+
+/* Per-connection state of one control client; opaque. */
+struct ctrl_ctx;
+
+/* NULL if out of memory. ops must outlive the context. */
+struct ctrl_ctx	*ctrl_ctx_new(const struct ctrl_ops *, bool tpm2);
+void		 ctrl_ctx_free(struct ctrl_ctx *);
+/* Drops a pending stream or response (e.g. the connection closed). */
 void		 ctrl_ctx_reset(struct ctrl_ctx *);
 
 /*
@@ -104,31 +124,43 @@ size_t		 ctrl_frame_min(const uint8_t *buf, size_t n);
 
 /*
  * Dispatches one request: all n bytes received (4 <= n <= CTRL_RECV_BUF).
- * *fd is a descriptor that arrived with it (-1 if none); the command
- * takes it (sets *fd = -1) only if it is SET_DATAFD, else the transport
- * closes it.
+ * *fd is a descriptor that arrived with it (-1 if none); a command that
+ * takes it (SET_DATAFD) sets *fd = -1, else the transport closes it.
  */
 enum ctrl_status ctrl_request(struct ctrl_ctx *, const uint8_t *req,
 		    size_t n, int *fd);
-/* Bytes of payload still expected in streaming state. */
-size_t		 ctrl_stream_left(const struct ctrl_ctx *);
+/* While streaming (CTRL_MORE): true and what to receive next. */
+bool		 ctrl_stream_want(const struct ctrl_ctx *, struct ctrl_want *);
 /* Feeds n payload bytes (n == 0: the peer closed). */
 enum ctrl_status ctrl_stream(struct ctrl_ctx *, const uint8_t *p, size_t n);
-/*
- * SET_STATEBLOB only: where the transport may receive the rest of the
- * blob in place (*room bytes; pass that pointer to ctrl_stream), else
- * NULL.
- */
-uint8_t		*ctrl_stream_buf(struct ctrl_ctx *, size_t *room);
-/* The peer sent more than the blob's length: answers BAD_PARAMETER. */
+/* The peer sent more than a strict_end payload: answers the error. */
 enum ctrl_status ctrl_stream_excess(struct ctrl_ctx *);
-/* The response to send in one write, valid until ctrl_response_done. */
-const uint8_t	*ctrl_response(const struct ctrl_ctx *, size_t *len);
+/* The response (after CTRL_REPLY), valid until ctrl_response_done. */
+void		 ctrl_response(const struct ctrl_ctx *, struct ctrl_reply *);
 /* After the response was written (ok = fully written). */
 void		 ctrl_response_done(struct ctrl_ctx *, bool ok);
 
 /* Capability bits derived from the command table. */
 uint32_t	 ctrl_caps(bool tpm2);
+
+/*
+ * What clients need of a command: its names and the layout of its CUSE
+ * ioctl structure (control-channel.md §9), from the same table.
+ */
+struct ctrl_cmd_info {
+	uint32_t	 code;
+	const char	*name;		/* "INIT": logs */
+	const char	*ioctl;		/* "PTM_INIT": the ioctl's name */
+	bool		 ioctl_ro;	/* _IOR, else _IOWR */
+	uint16_t	 ioctl_size;	/* bytes of the ioctl structure */
+	uint8_t		 req_words;	/* leading request u32s (byte-swapped) */
+	uint8_t		 rsp_words;	/* leading response u32s */
+	uint8_t		 len_word;	/* 1-based u32 giving a data length */
+	uint16_t	 rsp_fixed;	/* response bytes before the data */
+};
+
+/* NULL for an unknown code. */
+const struct ctrl_cmd_info *ctrl_cmd_info(uint32_t code);
 /* "INIT", "GET_CAPABILITY", ...; NULL for an unknown code. */
 const char	*ctrl_cmd_name(uint32_t code);
 

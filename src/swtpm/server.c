@@ -46,7 +46,7 @@ struct server {
 	size_t		 clen;
 	int		 cpass_fd;	/* fd that came with this request */
 	int64_t		 cdeadline;
-	struct ctrl_ctx	 cctx;
+	struct ctrl_ctx	*cctx;
 	struct ctrl_ops	 ops;
 	bool		 quit;
 	int		 rc;
@@ -147,7 +147,7 @@ ctrl_close(struct server *s)
 		close(s->cpass_fd);
 		s->cpass_fd = -1;
 	}
-	ctrl_ctx_reset(&s->cctx);
+	ctrl_ctx_reset(s->cctx);
 	if (s->cfg->ctrl_terminate)
 		s->quit = true;
 }
@@ -155,21 +155,20 @@ ctrl_close(struct server *s)
 static void
 ctrl_send(struct server *s)
 {
-	const uint8_t *p;
-	size_t n;
+	struct ctrl_reply r;
 	bool ok;
 
-	p = ctrl_response(&s->cctx, &n);
-	if (s->cctx.sent_code == CMD_GET_STATEBLOB && n > 16) {
-		/* COMPAT: the reference logs header and blob apart. */
-		log_dump("Ctrl Rsp:", p, 16, 1024);
-		log_dump("Ctrl Rsp Continued:", p + 16, n - 16, 1024);
+	ctrl_response(s->cctx, &r);
+	if (r.log_head > 0) {
+		log_dump("Ctrl Rsp:", r.p, r.log_head, 1024);
+		log_dump("Ctrl Rsp Continued:", r.p + r.log_head,
+		    r.len - r.log_head, 1024);
 	} else {
-		log_dump("Ctrl Rsp:", p, n, 1024);
+		log_dump("Ctrl Rsp:", r.p, r.len, 1024);
 	}
-	ok = write_full(s->cfd, p, n) >= 0;
-	ctrl_response_done(&s->cctx, ok);
-	if (s->cctx.shutdown) {
+	ok = write_full(s->cfd, r.p, r.len) >= 0;
+	ctrl_response_done(s->cctx, ok);
+	if (r.after == CTRL_AFTER_EXIT) {
 		s->quit = true;
 		return;
 	}
@@ -204,7 +203,7 @@ ctrl_dispatch(struct server *s)
 	log_dump("Ctrl Cmd:", s->cbuf, s->clen, 1024);
 	if (ctrl_cmd_name(code) == NULL)
 		log_msg("Error: Unknown command: 0x%08x\n", code);
-	st = ctrl_request(&s->cctx, s->cbuf, s->clen, &s->cpass_fd);
+	st = ctrl_request(s->cctx, s->cbuf, s->clen, &s->cpass_fd);
 	/* Only SET_DATAFD takes a passed fd; any other is closed now. */
 	if (s->cpass_fd >= 0) {
 		close(s->cpass_fd);
@@ -257,49 +256,41 @@ ctrl_recv(struct server *s, void *p, size_t n)
 	return r;
 }
 
+/* Receives streamed payload (HASH_DATA, SET_STATEBLOB) as it asks. */
+static void
+ctrl_stream_readable(struct server *s, const struct ctrl_want *w)
+{
+	uint8_t tmp[CTRL_HASH_CHUNK], *dst = w->buf != NULL ? w->buf : tmp;
+	size_t want = w->buf != NULL || w->max < sizeof(tmp) ? w->max :
+	    sizeof(tmp);
+	ssize_t r;
+
+	r = ctrl_recv(s, dst, want);
+	if (r < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (r < 0) {
+		ctrl_close(s);
+		return;
+	}
+	s->cdeadline = now_ms() + CTRL_STREAM_IDLE_MS;
+	if (w->strict_end && r > 0 && (size_t)r == w->max &&
+	    recv(s->cfd, tmp, 1, MSG_PEEK | MSG_DONTWAIT) > 0) {
+		ctrl_after(s, ctrl_stream_excess(s->cctx));
+		return;
+	}
+	ctrl_after(s, ctrl_stream(s->cctx, dst, (size_t)r));
+	if (r == 0 && s->cfd >= 0)
+		ctrl_close(s);
+}
+
 static void
 ctrl_readable(struct server *s)
 {
-	uint8_t tmp[CTRL_HASH_CHUNK], *dst;
+	struct ctrl_want w;
 	ssize_t r;
-	size_t want;
 
-	if (s->cst == C_STREAM && (dst = ctrl_stream_buf(&s->cctx, &want))) {
-		/* A state blob: receive in place, in as few reads as can be. */
-		r = ctrl_recv(s, dst, want);
-		if (r < 0 && (errno == EINTR || errno == EAGAIN))
-			return;
-		if (r < 0) {
-			ctrl_close(s);
-			return;
-		}
-		s->cdeadline = now_ms() + CTRL_STREAM_IDLE_MS;
-		if (r > 0 && (size_t)r == want && recv(s->cfd, tmp, 1,
-		    MSG_PEEK | MSG_DONTWAIT) > 0) {
-			ctrl_after(s, ctrl_stream_excess(&s->cctx));
-			return;
-		}
-		ctrl_after(s, ctrl_stream(&s->cctx, dst, (size_t)r));
-		if (r == 0 && s->cfd >= 0)
-			ctrl_close(s);
-		return;
-	}
-	if (s->cst == C_STREAM) {
-		want = sizeof(tmp);
-		if (s->cctx.s_code == CMD_HASH_DATA &&
-		    ctrl_stream_left(&s->cctx) < want)
-			want = ctrl_stream_left(&s->cctx);
-		r = ctrl_recv(s, tmp, want);
-		if (r < 0 && (errno == EINTR || errno == EAGAIN))
-			return;
-		if (r < 0) {
-			ctrl_close(s);
-			return;
-		}
-		s->cdeadline = now_ms() + CTRL_STREAM_IDLE_MS;
-		ctrl_after(s, ctrl_stream(&s->cctx, tmp, (size_t)r));
-		if (r == 0 && s->cfd >= 0)
-			ctrl_close(s);
+	if (s->cst == C_STREAM && ctrl_stream_want(s->cctx, &w)) {
+		ctrl_stream_readable(s, &w);
 		return;
 	}
 	r = ctrl_recv(s, s->cbuf + s->clen, sizeof(s->cbuf) - s->clen);
@@ -428,7 +419,6 @@ server_init(struct server *s, struct sw_server_cfg *cfg)
 		.get_info = sw_tpm_get_info,
 		.lock_storage = sw_tpm_lock_storage,
 	};
-	ctrl_ctx_init(&s->cctx, &s->ops, sw_tpm_is_tpm2());
 }
 
 int
@@ -444,7 +434,10 @@ sw_server_run(struct sw_server_cfg *cfg)
 	server_init(s, cfg);
 	s->dcap = sw_tpm_data_bufsize();
 	s->dbuf = malloc(s->dcap);
-	if (s->dbuf == NULL) {
+	s->cctx = ctrl_ctx_new(&s->ops, sw_tpm_is_tpm2());
+	if (s->dbuf == NULL || s->cctx == NULL) {
+		free(s->dbuf);
+		ctrl_ctx_free(s->cctx);
 		free(s);
 		return 1;
 	}
@@ -502,7 +495,7 @@ sw_server_run(struct sw_server_cfg *cfg)
 		close(s->cfd);
 	if (s->dfd >= 0)
 		close(s->dfd);
-	ctrl_ctx_reset(&s->cctx);
+	ctrl_ctx_free(s->cctx);
 	free(s->dbuf);
 	free(s);
 	return rc;

@@ -894,15 +894,17 @@ sw_tpm_get_blob_sent(void *arg, uint32_t type)
 }
 
 uint32_t
-sw_tpm_set_blob_lock(void *arg)
+sw_tpm_set_blob_lock(void *arg, bool *fatal)
 {
 	(void)arg;
 	if (tpm.cfg.state_uri == NULL)
 		return PTM_RES_SUCCESS;
 	if (store_open() != TPM_SUCCESS)
 		return PTM_RES_FAIL;
-	if (ensure_lock() != TPM_SUCCESS)
+	if (ensure_lock() != TPM_SUCCESS) {
+		*fatal = true;
 		return PTM_RES_IOERROR;
+	}
 	return PTM_RES_SUCCESS;
 }
 

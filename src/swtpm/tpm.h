@@ -61,7 +61,7 @@ uint32_t	 sw_tpm_store_volatile(void *arg);
 uint32_t	 sw_tpm_get_blob(void *arg, uint32_t flags, uint32_t type,
 		    uint8_t **blob, size_t *len, uint32_t *st_flags);
 void		 sw_tpm_get_blob_sent(void *arg, uint32_t type);
-uint32_t	 sw_tpm_set_blob_lock(void *arg);
+uint32_t	 sw_tpm_set_blob_lock(void *arg, bool *fatal);
 uint32_t	 sw_tpm_set_blob(void *arg, uint32_t flags, uint32_t type,
 		    const uint8_t *blob, size_t len);
 uint32_t	 sw_tpm_get_config(void *arg);

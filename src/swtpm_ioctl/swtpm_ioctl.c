@@ -21,6 +21,7 @@
 #include "blob.h"
 #include "bytes.h"
 #include "client.h"
+#include "ctrl.h"
 #include "net.h"
 #include "io.h"
 #include "swtpm/tpm_ioctl.h"
@@ -270,6 +271,22 @@ struct names {
 	const char	*res;	/* "TPM result from <res>: 0x%x" */
 };
 
+/*
+ * The names of a command are the ioctl names of the command table
+ * (src/ctrl); 'exec' overrides the first where 0.7.1 words it
+ * differently (COMPAT: cli.md §9).
+ */
+static struct names
+names_of(uint32_t code, const char *exec)
+{
+	const struct ctrl_cmd_info *c = ctrl_cmd_info(code);
+	struct names n = { exec, c != NULL ? c->ioctl : "?" };
+
+	if (n.exec == NULL)
+		n.exec = n.res;
+	return n;
+}
+
 static int
 fail_exec(const struct names *n)
 {
@@ -312,9 +329,9 @@ run_simple(int fd, const struct wr *req, const struct names *n)
 }
 
 static int
-cmd_plain(int fd, uint32_t code, const char *exec, const char *res)
+cmd_plain(int fd, uint32_t code, const char *exec)
 {
-	struct names n = { exec, res };
+	struct names n = names_of(code, exec);
 	uint8_t buf[4];
 	struct wr w;
 
@@ -326,7 +343,7 @@ cmd_plain(int fd, uint32_t code, const char *exec, const char *res)
 static int
 cmd_caps(int fd)
 {
-	static const struct names n = { "PTM_GET_CAPABILITY", "" };
+	struct names n = names_of(CMD_GET_CAPABILITY, NULL);
 	struct ctrl_client_cap cap;
 	uint8_t req[4], rsp[8];
 	struct wr w;
@@ -347,7 +364,7 @@ cmd_caps(int fd)
 static int
 cmd_init(int fd)
 {
-	static const struct names n = { "PTM_INIT", "PTM_INIT" };
+	struct names n = names_of(CMD_INIT, NULL);
 	uint8_t buf[8];
 	struct wr w;
 
@@ -359,8 +376,8 @@ cmd_init(int fd)
 static int
 cmd_est(int fd)
 {
-	static const struct names n = { "PTM_GET_ESTABLISHED",
-	    "PTM_GET_TPMESTABLISHED" };
+	struct names n = names_of(CMD_GET_TPMESTABLISHED,
+	    "PTM_GET_ESTABLISHED");
 	uint8_t req[4], rsp[8], bit;
 	uint32_t res;
 	struct wr w;
@@ -380,20 +397,22 @@ cmd_est(int fd)
 }
 
 static int
-cmd_loc(int fd, uint32_t code, uint8_t loc, const struct names *n)
+cmd_loc(int fd, uint32_t code, uint8_t loc)
 {
+	struct names n = names_of(code, code == CMD_RESET_TPMESTABLISHED ?
+	    "PTM_RESET_ESTABLISHED" : NULL);
 	uint8_t buf[5];
 	struct wr w;
 
 	wr_init(&w, buf, sizeof(buf));
 	ctrl_client_enc_loc(&w, code, loc);
-	return run_simple(fd, &w, n);
+	return run_simple(fd, &w, &n);
 }
 
 static int
 cmd_config(int fd)
 {
-	static const struct names n = { "PTM_GET_CONFIG", "PTM_GET_CONFIG" };
+	struct names n = names_of(CMD_GET_CONFIG, NULL);
 	uint8_t req[4], rsp[8];
 	uint32_t res, flags;
 	struct wr w;
@@ -415,8 +434,7 @@ cmd_config(int fd)
 static int
 cmd_bufsize(int fd, uint32_t size)
 {
-	static const struct names n = { "PTM_SET_BUFFERSIZE",
-	    "PTM_SET_BUFFERSIZE" };
+	struct names n = names_of(CMD_SET_BUFFERSIZE, NULL);
 	struct ctrl_client_bufsize bs;
 	uint8_t req[8], rsp[16];
 	struct wr w;
@@ -443,7 +461,7 @@ cmd_bufsize(int fd, uint32_t size)
 static int
 cmd_info(int fd, uint64_t flags)
 {
-	static const struct names n = { "PTM_GET_INFO", "PTM_GET_INFO" };
+	struct names n = names_of(CMD_GET_INFO, NULL);
 	static uint8_t rsp[12 + PTM_GETINFO_SIZE];
 	struct ctrl_client_info info;
 	uint8_t req[20];
@@ -482,8 +500,7 @@ cmd_info(int fd, uint64_t flags)
 static int
 cmd_lock(int fd, uint32_t retries)
 {
-	static const struct names n = { "PTM_LOCK_STORAGE",
-	    "PTM_LOCK_STORAGE" };
+	struct names n = names_of(CMD_LOCK_STORAGE, NULL);
 	uint8_t buf[8];
 	struct wr w;
 
@@ -498,16 +515,13 @@ cmd_lock(int fd, uint32_t retries)
 static int
 cmd_hash(int fd, const char *data)
 {
-	static const struct names ns = { "ioctl PTM_HASH_START",
-	    "PTM_HASH_START" };
-	static const struct names nd = { "ioctl PTM_HASH_DATA",
-	    "PTM_HASH_DATA" };
+	struct names nd = names_of(CMD_HASH_DATA, "ioctl PTM_HASH_DATA");
 	static uint8_t chunk[PTM_HDATA_SIZE], req[8 + PTM_HDATA_SIZE];
 	struct wr w;
 	size_t len, off, n;
 	int rc;
 
-	if ((rc = cmd_plain(fd, CMD_HASH_START, ns.exec, ns.res)) != 0)
+	if ((rc = cmd_plain(fd, CMD_HASH_START, "ioctl PTM_HASH_START")) != 0)
 		return rc;
 	len = strlen(data);
 	if (len == 1 && data[0] == '-') {
@@ -530,27 +544,19 @@ cmd_hash(int fd, const char *data)
 				return rc;
 		}
 	}
-	return cmd_plain(fd, CMD_HASH_END, "ioctl PTM_HASH_END",
-	    "PTM_HASH_END");
+	return cmd_plain(fd, CMD_HASH_END, "ioctl PTM_HASH_END");
 }
 
 
 int
 main(int argc, char **argv)
 {
-	static const struct { const char *name; uint32_t code;
-	    const char *exec, *res; } plain[] = {
-		{ "-s", CMD_SHUTDOWN, "PTM_SHUTDOWN", "PTM_SHUTDOWN" },
-		{ "--stop", CMD_STOP, "PTM_STOP", "PTM_STOP" },
-		{ "-C", CMD_CANCEL_TPM_CMD, "PTM_CANCEL_TPM_CMD",
-		    "PTM_CANCEL_TPM_CMD" },
-		{ "-v", CMD_STORE_VOLATILE, "PTM_STORE_VOLATILE",
-		    "PTM_STORE_VOLATILE" },
+	static const struct { const char *name; uint32_t code; } plain[] = {
+		{ "-s", CMD_SHUTDOWN },
+		{ "--stop", CMD_STOP },
+		{ "-C", CMD_CANCEL_TPM_CMD },
+		{ "-v", CMD_STORE_VOLATILE },
 	};
-	static const struct names nr = { "PTM_RESET_ESTABLISHED",
-	    "PTM_RESET_TPMESTABLISHED" };
-	static const struct names nl = { "PTM_SET_LOCALITY",
-	    "PTM_SET_LOCALITY" };
 	struct opts o;
 	const char *c;
 	size_t i;
@@ -598,8 +604,7 @@ main(int argc, char **argv)
 	rc = -1;
 	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
 		if (strcmp(c, plain[i].name) == 0)
-			rc = cmd_plain(fd, plain[i].code, plain[i].exec,
-			    plain[i].res);
+			rc = cmd_plain(fd, plain[i].code, NULL);
 	if (rc != -1)
 		;
 	else if (strcmp(c, "-c") == 0)
@@ -610,9 +615,9 @@ main(int argc, char **argv)
 		rc = cmd_est(fd);
 	else if (strcmp(c, "-r") == 0)
 		rc = cmd_loc(fd, CMD_RESET_TPMESTABLISHED,
-		    (uint8_t)o.locality, &nr);
+		    (uint8_t)o.locality);
 	else if (strcmp(c, "-l") == 0)
-		rc = cmd_loc(fd, CMD_SET_LOCALITY, (uint8_t)o.locality, &nl);
+		rc = cmd_loc(fd, CMD_SET_LOCALITY, (uint8_t)o.locality);
 	else if (strcmp(c, "-h") == 0)
 		rc = cmd_hash(fd, o.hashdata);
 	else if (strcmp(c, "--save") == 0)

@@ -122,12 +122,20 @@ f_info(void *a, uint64_t f)
 	return f & 1 ? strdup("{\"TPMSpecification\":{}}") : strdup("{}");
 }
 
+static uint32_t
+f_lock(void *a, bool *fatal)
+{
+	(void)a;
+	*fatal = running;
+	return running ? PTM_RES_IOERROR : 0;
+}
+
 static const struct ctrl_ops fops = {
 	.running = f_running, .init = f_u32, .stop = f_stop,
 	.get_established = f_bit, .set_locality = f_u8,
 	.reset_established = f_u8, .hash_start = f_void, .hash_data = f_data,
 	.hash_end = f_void, .cancel = f_void, .store_volatile = f_void,
-	.get_blob = f_get, .get_blob_sent = f_sent, .set_blob_lock = f_void,
+	.get_blob = f_get, .get_blob_sent = f_sent, .set_blob_lock = f_lock,
 	.set_blob = f_set, .get_config = f_void, .set_datafd = f_fd,
 	.set_buffersize = f_buf, .get_info = f_info,
 	.lock_storage = (uint32_t (*)(void *, uint32_t))f_u32,
@@ -136,42 +144,47 @@ static const struct ctrl_ops fops = {
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ctrl_ctx ctx;
+	struct ctrl_ctx *ctx;
+	struct ctrl_reply r;
+	struct ctrl_want w;
 	enum ctrl_status st;
-	const uint8_t *p;
 	size_t n, len;
 	int fd = -1;
 
 	if (size < 1)
 		return 0;
 	running = data[0] & 1;
-	ctrl_ctx_init(&ctx, &fops, data[0] & 2);
+	if ((ctx = ctrl_ctx_new(&fops, data[0] & 2)) == NULL)
+		return 0;
 	data++;
 	size--;
 	while (size >= 4) {
 		n = ctrl_frame_min(data, size);
 		if (n > size)
 			n = size;
-		st = ctrl_request(&ctx, data, n, &fd);
+		st = ctrl_request(ctx, data, n, &fd);
 		data += n;
 		size -= n;
 		while (st == CTRL_MORE) {
-			len = ctrl_stream_left(&ctx);
-			if (len > size)
-				len = size;
-			if (len > CTRL_HASH_CHUNK)
-				len = CTRL_HASH_CHUNK;
-			st = ctrl_stream(&ctx, data, len);
+			if (!ctrl_stream_want(ctx, &w))
+				abort();
+			len = w.max < size ? w.max : size;
+			if (w.buf != NULL) {
+				memcpy(w.buf, data, len);
+				st = ctrl_stream(ctx, w.buf, len);
+			} else {
+				st = ctrl_stream(ctx, data, len);
+			}
 			data += len;
 			size -= len;
 		}
 		if (st == CTRL_REPLY) {
-			p = ctrl_response(&ctx, &len);
-			if (len < 4 || p == NULL)
+			ctrl_response(ctx, &r);
+			if (r.len < 4 || r.p == NULL || r.log_head > r.len)
 				abort();
-			ctrl_response_done(&ctx, true);
+			ctrl_response_done(ctx, true);
 		}
 	}
-	ctrl_ctx_reset(&ctx);
+	ctrl_ctx_free(ctx);
 	return 0;
 }

@@ -24,6 +24,7 @@ static struct mock {
 	int		 got_fd;
 	uint32_t	 lock_retries;
 	uint32_t	 res;		/* result the mock returns */
+	bool		 lock_fatal;	/* set_blob_lock fails fatally */
 } m;
 
 static bool
@@ -117,9 +118,13 @@ o_sent(void *a, uint32_t type)
 }
 
 static uint32_t
-o_set_lock(void *a)
+o_set_lock(void *a, bool *fatal)
 {
 	(void)a;
+	if (m.lock_fatal) {
+		*fatal = true;
+		return PTM_RES_IOERROR;
+	}
 	return 0;
 }
 
@@ -193,27 +198,43 @@ static const struct ctrl_ops ops = {
 	.get_info = o_info, .lock_storage = o_lockst,
 };
 
-static struct ctrl_ctx ctx;
+static struct ctrl_ctx *ctx;
+/* the reply of the last run() */
+static struct ctrl_reply last;
 
 /* Runs one request given as hex; returns the reply as hex in out. */
 static enum ctrl_status
 run(const char *hex, char *out, size_t outlen)
 {
 	unsigned char req[CTRL_RECV_BUF];
-	size_t n = t_hex(hex, req, sizeof(req)), len, i;
-	const uint8_t *p;
+	size_t n = t_hex(hex, req, sizeof(req)), i;
 	enum ctrl_status st;
 	int fd = -1;
 
-	st = ctrl_request(&ctx, req, n, &fd);
+	memset(&last, 0, sizeof(last));
+	st = ctrl_request(ctx, req, n, &fd);
 	out[0] = '\0';
 	if (st == CTRL_REPLY) {
-		p = ctrl_response(&ctx, &len);
-		for (i = 0; i < len && 2 * i + 2 < outlen; i++)
-			snprintf(out + 2 * i, 3, "%02x", p[i]);
-		ctrl_response_done(&ctx, true);
+		ctrl_response(ctx, &last);
+		for (i = 0; i < last.len && 2 * i + 2 < outlen; i++)
+			snprintf(out + 2 * i, 3, "%02x", last.p[i]);
+		ctrl_response_done(ctx, true);
 	}
 	return st;
+}
+
+/* The reply of a request fed by hand (4-byte results only). */
+static uint8_t
+result_byte(void)
+{
+	struct ctrl_reply r;
+	uint8_t b;
+
+	ctrl_response(ctx, &r);
+	T_EQ_U(r.len, 4);
+	b = r.len == 4 ? r.p[3] : 0xff;
+	ctrl_response_done(ctx, true);
+	return b;
 }
 
 static void
@@ -222,8 +243,10 @@ reset(bool running)
 	memset(&m, 0, sizeof(m));
 	m.running = running;
 	m.got_fd = -2;
-	ctrl_ctx_reset(&ctx);
-	ctrl_ctx_init(&ctx, &ops, true);
+	ctrl_ctx_free(ctx);
+	ctx = ctrl_ctx_new(&ops, true);
+	if (ctx == NULL)
+		abort();
 }
 
 static void
@@ -287,10 +310,14 @@ test_rules(void)
 	/* SHUTDOWN with a body is not executed */
 	run("00000003 00", o, sizeof(o));
 	T_EQ_STR(o, "00000003");
-	T_CHECK(!ctx.shutdown && m.running);
+	T_CHECK(last.after == CTRL_AFTER_NONE && m.running);
 	run("00000003", o, sizeof(o));
 	T_EQ_STR(o, "00000000");
-	T_CHECK(ctx.shutdown && !m.running);
+	T_CHECK(last.after == CTRL_AFTER_EXIT && !m.running);
+	/* STOP does not end the process */
+	reset(true);
+	run("0000000e", o, sizeof(o));
+	T_CHECK(last.after == CTRL_AFTER_NONE && !m.running);
 	/* unknown codes */
 	reset(false);
 	run("00000014", o, sizeof(o));
@@ -369,6 +396,15 @@ test_get_blob(void)
 	T_CHECK(strncmp(o, "00000000000000020000006400000064", 32) == 0);
 	T_EQ_U(m.last_flags, 1);
 	T_EQ_U(m.last_type, 102);	/* get_blob_sent was called */
+	T_EQ_U(last.log_head, 16);	/* COMPAT: logged as header + blob */
+	/* a refused request never reaches get_blob or get_blob_sent */
+	reset(false);
+	m.last_type = 7;
+	run("0000000c 00000001 00000003 00000000", o, sizeof(o));
+	T_EQ_STR(o, "0000000a");
+	T_EQ_U(m.last_type, 7);
+	T_EQ_U(last.log_head, 0);
+	reset(true);
 	run("0000000c 00000000 00000001 00000060 ffff", o, sizeof(o));
 	T_EQ_STR(o, "000000000000000200000004000000046061626" "3");
 	run("0000000c 00000000 00000001 00000064", o, sizeof(o));
@@ -383,9 +419,7 @@ test_set_blob_stream(void)
 {
 	unsigned char req[CTRL_RECV_BUF], chunk[5000];
 	char o[64];
-	const uint8_t *p;
-	size_t len, room;
-	uint8_t *dst;
+	struct ctrl_want w;
 	int fd = -1;
 
 	/* whole blob in the request */
@@ -404,54 +438,56 @@ test_set_blob_stream(void)
 	/* over the limit */
 	run("0000000d 00000000 00000001 00080001", o, sizeof(o));
 	T_EQ_STR(o, "00000009");
+	T_CHECK(last.after == CTRL_AFTER_NONE);
+	/* the storage lock is held elsewhere: IOERROR, then the exit */
+	m.lock_fatal = true;
+	run("0000000d 00000000 00000001 00000003 aabbcc", o, sizeof(o));
+	T_EQ_STR(o, "0000001f");
+	T_CHECK(last.after == CTRL_AFTER_EXIT);
+	m.lock_fatal = false;
 
 	/* 6000-byte blob: first buffer, then a chunk, then in place */
 	reset(false);
 	memset(req, 0x11, sizeof(req));
 	t_hex("0000000d 00000000 00000001 00001770", req, 16);
-	T_EQ_U(ctrl_request(&ctx, req, sizeof(req), &fd), CTRL_MORE);
-	T_EQ_U(ctrl_stream_left(&ctx), 6000 - 4088);
+	T_EQ_U(ctrl_request(ctx, req, sizeof(req), &fd), CTRL_MORE);
+	T_ASSERT(ctrl_stream_want(ctx, &w));
+	T_EQ_U(w.max, 6000 - 4088);
+	T_CHECK(w.buf != NULL && w.strict_end);
 	memset(chunk, 0x22, 1000);
-	T_EQ_U(ctrl_stream(&ctx, chunk, 1000), CTRL_MORE);
-	dst = ctrl_stream_buf(&ctx, &room);
-	T_ASSERT(dst != NULL);
-	T_EQ_U(room, 912);
-	memset(dst, 0x33, room);
-	T_EQ_U(ctrl_stream(&ctx, dst, room), CTRL_REPLY);
-	p = ctrl_response(&ctx, &len);
-	T_EQ_U(len, 4);
-	T_EQ_U(p[3], 0);
-	ctrl_response_done(&ctx, true);
+	T_EQ_U(ctrl_stream(ctx, chunk, 1000), CTRL_MORE);
+	T_ASSERT(ctrl_stream_want(ctx, &w));
+	T_ASSERT(w.buf != NULL);
+	T_EQ_U(w.max, 912);
+	memset(w.buf, 0x33, w.max);
+	T_EQ_U(ctrl_stream(ctx, w.buf, w.max), CTRL_REPLY);
+	T_EQ_U(result_byte(), 0);
+	T_CHECK(!ctrl_stream_want(ctx, &w));
 	T_EQ_U(m.bloblen, 6000);
 	T_EQ_U(m.blob[4087], 0x11);
 	T_EQ_U(m.blob[4088], 0x22);
 	T_EQ_U(m.blob[5999], 0x33);
 
 	/* EOF and excess while streaming */
-	T_EQ_U(ctrl_request(&ctx, req, sizeof(req), &fd), CTRL_MORE);
-	T_EQ_U(ctrl_stream(&ctx, chunk, 0), CTRL_REPLY);
-	p = ctrl_response(&ctx, &len);
-	T_EQ_U(p[3], 3);
-	ctrl_response_done(&ctx, true);
-	T_EQ_U(ctrl_request(&ctx, req, sizeof(req), &fd), CTRL_MORE);
-	T_EQ_U(ctrl_stream(&ctx, chunk, 5000), CTRL_REPLY);
-	p = ctrl_response(&ctx, &len);
-	T_EQ_U(p[3], 3);
-	ctrl_response_done(&ctx, true);
-	T_EQ_U(ctrl_request(&ctx, req, sizeof(req), &fd), CTRL_MORE);
-	T_EQ_U(ctrl_stream_excess(&ctx), CTRL_REPLY);
-	p = ctrl_response(&ctx, &len);
-	T_EQ_U(p[3], 3);
-	ctrl_response_done(&ctx, true);
+	T_EQ_U(ctrl_request(ctx, req, sizeof(req), &fd), CTRL_MORE);
+	T_EQ_U(ctrl_stream(ctx, chunk, 0), CTRL_REPLY);
+	T_EQ_U(result_byte(), 3);
+	T_EQ_U(ctrl_request(ctx, req, sizeof(req), &fd), CTRL_MORE);
+	T_EQ_U(ctrl_stream(ctx, chunk, 5000), CTRL_REPLY);
+	T_EQ_U(result_byte(), 3);
+	T_EQ_U(ctrl_request(ctx, req, sizeof(req), &fd), CTRL_MORE);
+	T_EQ_U(ctrl_stream_excess(ctx), CTRL_REPLY);
+	T_EQ_U(result_byte(), 3);
+	/* a stream that is not pending takes nothing */
+	T_EQ_U(ctrl_stream(ctx, chunk, 10), CTRL_CLOSE);
 }
 
 static void
 test_hash_stream(void)
 {
 	unsigned char req[CTRL_RECV_BUF], chunk[4096];
-	const uint8_t *p;
+	struct ctrl_want w;
 	char o[64];
-	size_t len;
 	int fd = -1;
 
 	reset(true);
@@ -463,29 +499,28 @@ test_hash_stream(void)
 	/* 10000 bytes: 4096 in the request, then chunks */
 	reset(true);
 	t_hex("00000007 00002710", req, 8);
-	T_EQ_U(ctrl_request(&ctx, req, sizeof(req), &fd), CTRL_MORE);
+	T_EQ_U(ctrl_request(ctx, req, sizeof(req), &fd), CTRL_MORE);
 	T_EQ_U(m.hashed, 4096);
-	T_EQ_U(ctrl_stream(&ctx, chunk, 4096), CTRL_MORE);
-	T_EQ_U(ctrl_stream(&ctx, chunk, 1808), CTRL_REPLY);
-	p = ctrl_response(&ctx, &len);
-	T_EQ_U(len, 4);
-	T_EQ_U(p[3], 0);
-	ctrl_response_done(&ctx, true);
+	/* read into any buffer, at most a chunk, never past the data */
+	T_ASSERT(ctrl_stream_want(ctx, &w));
+	T_CHECK(w.buf == NULL && !w.strict_end);
+	T_EQ_U(w.max, 4096);
+	T_EQ_U(ctrl_stream(ctx, chunk, 4096), CTRL_MORE);
+	T_ASSERT(ctrl_stream_want(ctx, &w));
+	T_EQ_U(w.max, 1808);
+	T_EQ_U(ctrl_stream(ctx, chunk, 1808), CTRL_REPLY);
+	T_EQ_U(result_byte(), 0);
 	T_EQ_U(m.hashed, 10000);
 	/* EOF mid-stream: TPM_IOERROR */
-	T_EQ_U(ctrl_request(&ctx, req, sizeof(req), &fd), CTRL_MORE);
-	T_EQ_U(ctrl_stream(&ctx, chunk, 0), CTRL_REPLY);
-	p = ctrl_response(&ctx, &len);
-	T_EQ_U(p[3], 0x1f);
-	ctrl_response_done(&ctx, true);
+	T_EQ_U(ctrl_request(ctx, req, sizeof(req), &fd), CTRL_MORE);
+	T_EQ_U(ctrl_stream(ctx, chunk, 0), CTRL_REPLY);
+	T_EQ_U(result_byte(), 0x1f);
 }
 
 static void
 test_datafd(void)
 {
 	unsigned char req[8];
-	const uint8_t *p;
-	size_t len;
 	int fds[2], fd;
 
 	reset(false);
@@ -494,22 +529,20 @@ test_datafd(void)
 	/* another command with an fd: not taken */
 	fd = fds[0];
 	t_hex("00000001", req, sizeof(req));
-	T_EQ_U(ctrl_request(&ctx, req, 4, &fd), CTRL_REPLY);
+	T_EQ_U(ctrl_request(ctx, req, 4, &fd), CTRL_REPLY);
 	T_EQ_U(fd, fds[0]);
 	T_EQ_U(m.got_fd, (uint64_t)-2);
-	ctrl_response_done(&ctx, true);
-	/* SET_DATAFD takes it */
+	ctrl_response_done(ctx, true);
+	/* SET_DATAFD takes it, through its table row */
 	t_hex("00000010", req, sizeof(req));
-	T_EQ_U(ctrl_request(&ctx, req, 4, &fd), CTRL_REPLY);
+	T_EQ_U(ctrl_request(ctx, req, 4, &fd), CTRL_REPLY);
 	T_EQ_U(fd, (uint64_t)-1);
 	T_EQ_U(m.got_fd, fds[0]);
-	ctrl_response_done(&ctx, true);
+	T_EQ_U(result_byte(), 0);
 	/* without one */
 	fd = -1;
-	T_EQ_U(ctrl_request(&ctx, req, 4, &fd), CTRL_REPLY);
-	p = ctrl_response(&ctx, &len);
-	T_EQ_U(p[3], 3);
-	ctrl_response_done(&ctx, true);
+	T_EQ_U(ctrl_request(ctx, req, 4, &fd), CTRL_REPLY);
+	T_EQ_U(result_byte(), 3);
 }
 
 /* Every prefix of every valid request: no crash, a reply or more data. */
@@ -538,24 +571,53 @@ test_truncations(void)
 
 				reset(r == 1);
 				fd = -1;
-				st = ctrl_request(&ctx, req, k, &fd);
+				st = ctrl_request(ctx, req, k, &fd);
 				T_CHECK(st == CTRL_REPLY || st == CTRL_MORE);
 				if (st == CTRL_MORE)
-					(void)ctrl_stream(&ctx, req, 0);
-				ctrl_response_done(&ctx, false);
+					(void)ctrl_stream(ctx, req, 0);
+				ctrl_response_done(ctx, false);
 			}
 		}
 	}
 	/* fewer than 4 bytes never dispatch */
 	reset(false);
 	fd = -1;
-	T_EQ_U(ctrl_request(&ctx, req, 3, &fd), CTRL_CLOSE);
-	ctrl_ctx_reset(&ctx);
+	T_EQ_U(ctrl_request(ctx, req, 3, &fd), CTRL_CLOSE);
+	ctrl_ctx_reset(ctx);
+}
+
+/* The clients' view of the same table: names and CUSE layouts. */
+static void
+test_cmd_info(void)
+{
+	const struct ctrl_cmd_info *c;
+	uint32_t code;
+
+	for (code = 1; code <= CMD_LOCK_STORAGE; code++) {
+		c = ctrl_cmd_info(code);
+		T_ASSERT(c != NULL);
+		T_EQ_U(c->code, code);
+		T_CHECK(strncmp(c->ioctl, "PTM_", 4) == 0 &&
+		    strcmp(c->ioctl + 4, c->name) == 0);
+		T_EQ_STR(ctrl_cmd_name(code), c->name);
+		/* every ioctl structure holds its response's fixed part */
+		T_CHECK(c->ioctl_size == 0 || c->rsp_fixed <= c->ioctl_size);
+	}
+	T_CHECK(ctrl_cmd_info(0) == NULL);
+	T_CHECK(ctrl_cmd_info(CMD_LOCK_STORAGE + 1) == NULL);
+	T_CHECK(ctrl_cmd_name(0x20) == NULL);
+	c = ctrl_cmd_info(CMD_GET_STATEBLOB);
+	T_EQ_U(c->ioctl_size, 16 + PTM_STATE_BLOB_SIZE);
+	T_EQ_U(c->len_word, 4);
+	T_EQ_U(ctrl_cmd_info(CMD_SET_DATAFD)->ioctl_size, 0);
+	T_EQ_STR(ctrl_cmd_info(CMD_GET_TPMESTABLISHED)->ioctl,
+	    "PTM_GET_TPMESTABLISHED");
 }
 
 int
 main(void)
 {
+	reset(false);
 	T_RUN(test_caps);
 	T_RUN(test_frame_min);
 	T_RUN(test_rules);
@@ -566,6 +628,7 @@ main(void)
 	T_RUN(test_hash_stream);
 	T_RUN(test_datafd);
 	T_RUN(test_truncations);
-	ctrl_ctx_reset(&ctx);
+	T_RUN(test_cmd_info);
+	ctrl_ctx_free(ctx);
 	T_END();
 }
