@@ -512,32 +512,27 @@ setup_signals(void)
 	return 0;
 }
 
-/* The --flags startup command (data-channel.md §6); -1 = fatal. */
+/* The --flags startup command (data-channel.md §6); 0 or -1. */
 static int
 run_startup(const struct sw_opts *o)
 {
+	enum sw_startup_type type;
 	uint32_t code;
-	int type;
 
 	switch (o->startup) {
 	case SW_STARTUP_CLEAR:
-		type = o->tpm2 ? 0 : 1;
+		type = SW_SU_CLEAR;
 		break;
 	case SW_STARTUP_STATE:
-		type = o->tpm2 ? 1 : 2;
+		type = SW_SU_STATE;
 		break;
 	case SW_STARTUP_DEACTIVATED:
-		if (o->tpm2) {
-			log_msg("TPM 2 does not support startup "
-			    "deactivated.\n");
-			return 1;
-		}
-		type = 3;
+		type = SW_SU_DEACTIVATED;	/* TPM 1.2 only (main) */
 		break;
 	default:
 		return 0;
 	}
-	if (!sw_tpm_startup(type, &code)) {
+	if (sw_tpm_startup(type, &code) != 0) {
 		log_msg("Could not send Startup: 0x%x\n", code);
 		return -1;
 	}
@@ -625,10 +620,7 @@ main(int argc, char **argv)
 	tc.loc_reject4 = o.loc_reject4;
 	tc.loc_allow_set = o.loc_allow_set;
 	if (o.print_states) {
-		if (sw_tpm_setup(&tc) != 0)
-			goto out;
-		rc = sw_tpm_print_states();
-		sw_tpm_exit();
+		rc = sw_print_states(o.state_uri, &tc.store_cfg) < 0 ? 1 : 0;
 		goto out;
 	}
 	if (o.key_given && load_key(&o.key, &tc.filekey) < 0)
@@ -667,15 +659,13 @@ main(int argc, char **argv)
 	sc.sig_fd = sig_pipe[0];
 	daemon_ready();
 	notify_ready();
-	rc = run_startup(&o);
-	if (rc > 0) {
-		rc = 0;		/* COMPAT: terminate with exit status 0 */
+	if (o.tpm2 && o.startup == SW_STARTUP_DEACTIVATED) {
+		log_msg("TPM 2 does not support startup deactivated.\n");
+		rc = 0;		/* COMPAT: and terminates with exit status 0 */
 		goto out_tpm;
 	}
-	if (rc < 0) {
-		rc = 1;
+	if (run_startup(&o) < 0)
 		goto out_tpm;
-	}
 	rc = sw_server_run(&sc);
 out_tpm:
 	sw_tpm_exit();

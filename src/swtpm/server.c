@@ -83,7 +83,7 @@ data_command(struct server *s)
 	size_t rlen;
 
 	log_dump("SWTPM_IO_Read:", s->dbuf, s->dlen, 0);
-	if (sw_tpm_data(s->dbuf, s->dlen, &resp, &rlen)) {
+	if (sw_tpm_data(s->dbuf, s->dlen, &resp, &rlen) == 0) {
 		log_dump("SWTPM_IO_Write:", resp, rlen, 0);
 		if (write_full(s->dfd, resp, rlen) < 0)
 			log_msg("SWTPM_IO_Write: %s\n", strerror(errno));
@@ -98,7 +98,7 @@ data_readable(struct server *s)
 {
 	ssize_t r;
 
-	if (s->dlen == 0 && !sw_tpm_ensure_lock()) {
+	if (s->dlen == 0 && sw_nv_ensure_lock() != 0) {
 		log_msg("Error: could not lock the TPM state; terminating\n");
 		s->quit = true;
 		s->rc = 1;

@@ -1,7 +1,12 @@
 /*
- * libtpms glue: the NVRAM and locality callbacks, TPM start/stop with the
- * automatic TPM2_Shutdown, the storage lock life cycle and state-blob
- * transfer. libtpms forces one process-wide instance, kept in tpm.c.
+ * The libtpms glue as main.c and server.c use it: set-up, life cycle,
+ * the data path and the struct ctrl_ops callbacks. Its files: tpm.c
+ * (life cycle), nvram.c (state storage, lock, the permanent-state
+ * cache), datapath.c (data channel), ctrlops.c (control callbacks),
+ * printstates.c (--print-states); glue.h is what they share.
+ *
+ * Every function that can fail returns a TPM result code (TPM_SUCCESS
+ * = 0) and has logged why (see glue.h).
  */
 #ifndef SWTPM_TPM_H
 #define SWTPM_TPM_H
@@ -32,20 +37,27 @@ uint32_t	 sw_tpm_init(void *arg, uint32_t flags);
 void		 sw_tpm_stop(void *arg);
 bool		 sw_tpm_running(void *arg);
 bool		 sw_tpm_is_tpm2(void);
-/* The --flags startup command; returns false on a libtpms failure. */
-bool		 sw_tpm_startup(int type, uint32_t *code);
+/* The --flags startup command (data-channel.md §6). */
+enum sw_startup_type { SW_SU_CLEAR, SW_SU_STATE, SW_SU_DEACTIVATED };
+/* Sends it; *code is the TPM's response code (deactivated: TPM 1.2). */
+uint32_t	 sw_tpm_startup(enum sw_startup_type, uint32_t *code);
+/* Marks the permanent state as injected (ctrlops.c). */
+void		 sw_tpm_injected(void);
 /*
- * Ensures the storage lock before a data command; false means the lock
- * could not be taken and the process must terminate.
+ * Ensures the storage lock before a data command; an error means the
+ * lock could not be taken and the process must terminate.
  */
-bool		 sw_tpm_ensure_lock(void);
+uint32_t	 sw_nv_ensure_lock(void);
 /*
  * Processes one data-channel message (prefix detection, not-running
  * response, pre-filter, libtpms). *resp points to an internal buffer
- * valid until the next call; returns false if nothing is to be sent.
+ * valid until the next call; on an error nothing is to be sent.
  */
-bool		 sw_tpm_data(const uint8_t *in, size_t n, const uint8_t **resp,
+uint32_t	 sw_tpm_data(const uint8_t *in, size_t n, const uint8_t **resp,
 		    size_t *rlen);
+/* Max size of one data-channel message (TPM_BUFFER_MAX + 9). */
+size_t		 sw_tpm_data_bufsize(void);
+void		 sw_datapath_exit(void);
 /* Shut down for process exit (auto-shutdown, terminate, free, unlock). */
 void		 sw_tpm_exit(void);
 
@@ -69,11 +81,10 @@ uint32_t	 sw_tpm_set_buffersize(void *arg, uint32_t want, uint32_t *inuse,
 		    uint32_t *min, uint32_t *max);
 char		*sw_tpm_get_info(void *arg, uint64_t flags);
 uint32_t	 sw_tpm_lock_storage(void *arg, uint32_t retries);
-/* Max size of one data-channel message (TPM_BUFFER_MAX + 9). */
-size_t		 sw_tpm_data_bufsize(void);
-/* Result code for a state-module error (one mapping, here). */
+/* Result code for a state-module error (the one mapping, nvram.c). */
 uint32_t	 sw_st_result(enum st_err);
-/* --print-states output for the configured backend; 0 or exit status. */
-int		 sw_tpm_print_states(void);
+
+/* --print-states for a backend (printstates.c); 0, or -1 logged. */
+int		 sw_print_states(const char *uri, const struct st_store_cfg *);
 
 #endif
