@@ -6,8 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -22,11 +20,11 @@
 #include <json-c/json.h>
 #include <libtpms/tpm_library.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include "io.h"
 #include "log.h"
 #include "options.h"
+#include "privdrop.h"
 #include "rand.h"
 #include "seccomp.h"
 #include "server.h"
@@ -107,67 +105,6 @@ daemon_ready(void)
 	(void)write_full(daemon_pipe, "R", 1);
 	close(daemon_pipe);
 	daemon_pipe = -1;
-}
-
-static int
-do_chroot(const char *path)
-{
-	if (chroot(path) < 0) {
-		log_msg("Error: chroot(%s) failed: %s\n", path,
-		    strerror(errno));
-		return -1;
-	}
-	if (chdir("/") < 0) {
-		log_msg("Error: chdir(/) failed: %s\n", strerror(errno));
-		return -1;
-	}
-	if (RAND_status() != 1) {
-		log_msg("Error: no good entropy source in chroot "
-		    "environment\n");
-		return -1;
-	}
-	return 0;
-}
-
-static int
-do_runas(const char *user)
-{
-	struct passwd *pw;
-	char *end;
-	unsigned long n;
-
-	errno = 0;
-	n = strtoul(user, &end, 10);
-	if (*user != '\0' && *end == '\0' && errno == 0) {
-		if (setgid((gid_t)n) < 0) {
-			log_msg("Error: setgid(%ld) failed.\n", (long)n);
-			return -1;
-		}
-		if (setuid((uid_t)n) < 0) {
-			log_msg("Error: setuid(%ld) failed.\n", (long)n);
-			return -1;
-		}
-		return 0;
-	}
-	pw = getpwnam(user);
-	if (pw == NULL) {
-		log_msg("Error: User '%s' does not exist.\n", user);
-		return -1;
-	}
-	if (initgroups(pw->pw_name, pw->pw_gid) < 0) {
-		log_msg("Error: initgroups(%s, %d) failed.\n", pw->pw_name,
-		    (int)pw->pw_gid);
-		return -1;
-	}
-	if (setgid(pw->pw_gid) < 0) {
-		log_msg("Error: setgid(%ld) failed.\n", (long)pw->pw_gid);
-		return -1;
-	}
-	if (setuid(pw->pw_uid) < 0) {
-		log_msg("Error: setuid(%ld) failed.\n", (long)pw->pw_uid);
-		return -1;
-	}
-	return 0;
 }
 
 static int
@@ -581,9 +518,9 @@ main(int argc, char **argv)
 	rc = 1;
 	if (o.daemon)
 		daemon_start();
-	if (o.chroot_path != NULL && do_chroot(o.chroot_path) < 0)
+	if (o.chroot_path != NULL && sw_chroot(o.chroot_path) < 0)
 		goto out;
-	if (o.runas != NULL && do_runas(o.runas) < 0)
+	if (o.runas != NULL && sw_runas(o.runas) < 0)
 		goto out;
 	if (open_log(&o) < 0)
 		goto out;
