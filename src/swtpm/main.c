@@ -31,10 +31,15 @@
 #include "sock.h"
 #include "tpm.h"
 
+/* The self-pipe of the signal handler: the only static, for the handler. */
 static int	 sig_pipe[2] = { -1, -1 };
-static int	 daemon_pipe = -1;
-static char	*pid_path;
-static char	*unlink_paths[2];
+
+/* What start-up leaves for the exit path to undo. */
+struct run {
+	int		 daemon_pipe;	/* -d: tells the launcher "ready" */
+	char		*pid_path;	/* pid file to remove */
+	const char	*unlink_paths[2]; /* unix sockets we created */
+};
 
 static void
 on_signal(int sig)
@@ -53,7 +58,7 @@ on_signal(int sig)
  * daemon; the middle waits for one byte on a pipe.
  */
 static void
-daemon_start(void)
+daemon_start(struct run *run)
 {
 	int p[2], st;
 	pid_t pid;
@@ -86,15 +91,15 @@ daemon_start(void)
 		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
 	}
 	close(p[0]);
-	daemon_pipe = p[1];
+	run->daemon_pipe = p[1];
 }
 
 static void
-daemon_ready(void)
+daemon_ready(struct run *run)
 {
 	int fd;
 
-	if (daemon_pipe < 0)
+	if (run->daemon_pipe < 0)
 		return;
 	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (fd >= 0) {
@@ -102,9 +107,9 @@ daemon_ready(void)
 		(void)dup2(fd, 2);
 		close(fd);
 	}
-	(void)write_full(daemon_pipe, "R", 1);
-	close(daemon_pipe);
-	daemon_pipe = -1;
+	(void)write_full(run->daemon_pipe, "R", 1);
+	close(run->daemon_pipe);
+	run->daemon_pipe = -1;
 }
 
 static int
@@ -292,7 +297,7 @@ load_key(const struct st_keyopt *ko, struct st_key *out)
 }
 
 static int
-write_pidfile(const struct sw_opts *o)
+write_pidfile(const struct sw_opts *o, struct run *run)
 {
 	char buf[32], link[64], path[4096];
 	ssize_t n;
@@ -307,14 +312,14 @@ write_pidfile(const struct sw_opts *o)
 			    o->pid_file, strerror(errno));
 			return -1;
 		}
-		pid_path = strdup(o->pid_file);
+		run->pid_path = strdup(o->pid_file);
 	} else if (o->pid_fd >= 0) {
 		fd = o->pid_fd;
 		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 		n = readlink(link, path, sizeof(path) - 1);
 		if (n > 0) {
 			path[n] = '\0';
-			pid_path = strdup(path);
+			run->pid_path = strdup(path);
 		}
 	} else {
 		return 0;
@@ -330,7 +335,8 @@ write_pidfile(const struct sw_opts *o)
 
 /* Creates the --ctrl and --server sockets into the server config. */
 static int
-open_channels(const struct sw_opts *o, struct sw_server_cfg *sc)
+open_channels(const struct sw_opts *o, struct sw_server_cfg *sc,
+    struct run *run)
 {
 	const struct sw_chan *c = &o->ctrl, *d = &o->server;
 	char err[512] = "";
@@ -355,7 +361,7 @@ open_channels(const struct sw_opts *o, struct sw_server_cfg *sc)
 				return -1;
 			}
 			sc->ctrl_listen_fd = fd;
-			unlink_paths[0] = c->path;
+			run->unlink_paths[0] = c->path;
 		}
 	} else if (c->type == SW_CHAN_TCP) {
 		if (c->fd >= 0) {
@@ -398,7 +404,7 @@ open_channels(const struct sw_opts *o, struct sw_server_cfg *sc)
 				return -1;
 			}
 			sc->data_listen_fd = fd;
-			unlink_paths[1] = d->path;
+			run->unlink_paths[1] = d->path;
 		}
 	}
 	sc->data_disconnect = d->disconnect;
@@ -477,18 +483,18 @@ run_startup(const struct sw_opts *o)
 }
 
 static void
-cleanup_files(void)
+cleanup_files(struct run *run)
 {
 	size_t i;
 
-	if (pid_path != NULL) {
-		(void)unlink(pid_path);
-		free(pid_path);
-		pid_path = NULL;
+	if (run->pid_path != NULL) {
+		(void)unlink(run->pid_path);
+		free(run->pid_path);
+		run->pid_path = NULL;
 	}
 	for (i = 0; i < 2; i++)
-		if (unlink_paths[i] != NULL)
-			(void)unlink(unlink_paths[i]);
+		if (run->unlink_paths[i] != NULL)
+			(void)unlink(run->unlink_paths[i]);
 }
 
 int
@@ -496,6 +502,7 @@ main(int argc, char **argv)
 {
 	struct sw_server_cfg sc = { .data_listen_fd = -1, .data_fd = -1,
 	    .ctrl_listen_fd = -1, .ctrl_client_fd = -1, .sig_fd = -1 };
+	struct run run = { .daemon_pipe = -1 };
 	struct sw_tpm_cfg tc;
 	struct sw_opts o;
 	int rc;
@@ -517,7 +524,7 @@ main(int argc, char **argv)
 	log_setup(2, 1, "swtpm: ");
 	rc = 1;
 	if (o.daemon)
-		daemon_start();
+		daemon_start(&run);
 	if (o.chroot_path != NULL && sw_chroot(o.chroot_path) < 0)
 		goto out;
 	if (o.runas != NULL && sw_runas(o.runas) < 0)
@@ -542,7 +549,7 @@ main(int argc, char **argv)
 		sc.have_server = o.data_fd >= 0;
 		sc.terminate = o.terminate;
 	}
-	if (open_channels(&o, &sc) < 0)
+	if (open_channels(&o, &sc, &run) < 0)
 		goto out;
 	if (o.iface == SW_IFACE_SOCKET)
 		sc.terminate = o.terminate;
@@ -564,7 +571,7 @@ main(int argc, char **argv)
 		goto out;
 	if (o.migkey_given && load_key(&o.migkey, &tc.migkey) < 0)
 		goto out;
-	if (write_pidfile(&o) < 0)
+	if (write_pidfile(&o, &run) < 0)
 		goto out;
 	if (sw_tpm_setup(&tc) != 0) {
 		log_msg("Error: Could not initialize libtpms.\n");
@@ -594,7 +601,7 @@ main(int argc, char **argv)
 	if (install_seccomp(&o) < 0)
 		goto out_tpm;
 	sc.sig_fd = sig_pipe[0];
-	daemon_ready();
+	daemon_ready(&run);
 	notify_ready();
 	if (o.tpm2 && o.startup == SW_STARTUP_DEACTIVATED) {
 		log_msg("TPM 2 does not support startup deactivated.\n");
@@ -611,7 +618,7 @@ out:
 		close(sc.ctrl_listen_fd);
 	if (sc.data_listen_fd >= 0)
 		close(sc.data_listen_fd);
-	cleanup_files();
+	cleanup_files(&run);
 	sw_opts_release(&o);
 	log_close();
 	return rc;

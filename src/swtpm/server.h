@@ -1,8 +1,9 @@
 /*
  * The single-threaded poll loop: control channel and data channel front
  * ends (listening sockets, connected fds, character devices, SET_DATAFD).
- * No client can stall another: every read is non-blocking and every
- * partial request has a deadline.
+ * Every read is non-blocking and every partial request has a deadline;
+ * responses are still written with blocking writes (a control client
+ * has a 10 s send timeout, a data client none).
  */
 #ifndef SWTPM_SERVER_H
 #define SWTPM_SERVER_H
