@@ -39,6 +39,8 @@ struct ctrl_cmd {
 	/* payload bytes after CTRL_MORE (n == 0: the peer closed) */
 	enum ctrl_status (*stream)(struct ctrl_ctx *, const uint8_t *,
 			    size_t, struct wr *);
+	/* after CTRL_WAIT: the next attempt */
+	enum ctrl_status (*resume)(struct ctrl_ctx *, struct wr *);
 	/* after the response was written completely */
 	void		 (*sent)(struct ctrl_ctx *);
 };
@@ -101,6 +103,7 @@ static enum ctrl_status h_get_info(struct ctrl_ctx *, struct rd *,
     struct wr *);
 static enum ctrl_status h_lock_storage(struct ctrl_ctx *, struct rd *,
     struct wr *);
+static enum ctrl_status r_lock_storage(struct ctrl_ctx *, struct wr *);
 
 /* CUSE ioctl layout: read-only?, size, request/response u32s, length. */
 #define IO(ro, size, req, rsp, lenw, fixed) \
@@ -176,7 +179,7 @@ static const struct ctrl_cmd ctrl_cmds[] = {
 	    .run = h_get_info },
 	{ INFO(CMD_LOCK_STORAGE, "LOCK_STORAGE", IO(0, 4, 1, 1, 0, 4)),
 	    .rule = LEN_MIN, .body = 4, .cap = PTM_CAP_LOCK_STORAGE,
-	    .run = h_lock_storage },
+	    .run = h_lock_storage, .resume = r_lock_storage },
 };
 
 #define NCMDS	(sizeof(ctrl_cmds) / sizeof(ctrl_cmds[0]))
@@ -379,6 +382,17 @@ ctrl_stream(struct ctrl_ctx *ctx, const uint8_t *p, size_t n)
 		return CTRL_CLOSE;
 	wr_init(&out, ctx->small, sizeof(ctx->small));
 	return finish(ctx, ctx->cmd->stream(ctx, p, n, &out), &out);
+}
+
+enum ctrl_status
+ctrl_resume(struct ctrl_ctx *ctx)
+{
+	struct wr out;
+
+	if (ctx->cmd == NULL || ctx->cmd->resume == NULL)
+		return CTRL_CLOSE;
+	wr_init(&out, ctx->small, sizeof(ctx->small));
+	return finish(ctx, ctx->cmd->resume(ctx, &out), &out);
 }
 
 enum ctrl_status
@@ -718,9 +732,23 @@ h_get_info(struct ctrl_ctx *ctx, struct rd *in, struct wr *out)
 	return CTRL_REPLY;
 }
 
+/* Retries come from the transport's loop, which serves others meanwhile. */
 static enum ctrl_status
 h_lock_storage(struct ctrl_ctx *ctx, struct rd *in, struct wr *out)
 {
-	return reply_res(out, ctx->ops->lock_storage(ctx->ops->arg,
-	    rd_be32(in)));
+	bool again = false;
+	uint32_t res;
+
+	res = ctx->ops->lock_storage(ctx->ops->arg, rd_be32(in), &again);
+	return again ? CTRL_WAIT : reply_res(out, res);
+}
+
+static enum ctrl_status
+r_lock_storage(struct ctrl_ctx *ctx, struct wr *out)
+{
+	bool again = false;
+	uint32_t res;
+
+	res = ctx->ops->lock_storage_retry(ctx->ops->arg, &again);
+	return again ? CTRL_WAIT : reply_res(out, res);
 }

@@ -66,12 +66,25 @@ struct ctrl_ops {
 			    uint32_t *inuse, uint32_t *min, uint32_t *max);
 	/* Returns a malloc'ed string the caller frees, or NULL. */
 	char		*(*get_info)(void *arg, uint64_t flags);
-	uint32_t	 (*lock_storage)(void *arg, uint32_t retries);
+	/*
+	 * LOCK_STORAGE (control-channel.md §3.17): one attempt now. Sets
+	 * *again (and the result does not count) if the lock is held
+	 * elsewhere and retries remain: lock_storage_retry then makes the
+	 * next attempt after CTRL_RETRY_MS.
+	 */
+	uint32_t	 (*lock_storage)(void *arg, uint32_t retries,
+			    bool *again);
+	uint32_t	 (*lock_storage_retry)(void *arg, bool *again);
 };
+
+/* The interval of LOCK_STORAGE's retries. */
+#define CTRL_RETRY_MS		10
 
 enum ctrl_status {
 	CTRL_REPLY,	/* a response is ready: ctrl_response() */
 	CTRL_MORE,	/* send ctrl_stream() more payload bytes */
+	CTRL_WAIT,	/* not ready: call ctrl_resume() after CTRL_RETRY_MS,
+			   and read nothing from this client meanwhile */
 	CTRL_CLOSE,	/* close the connection without a response */
 };
 
@@ -133,6 +146,8 @@ enum ctrl_status ctrl_request(struct ctrl_ctx *, const uint8_t *req,
 bool		 ctrl_stream_want(const struct ctrl_ctx *, struct ctrl_want *);
 /* Feeds n payload bytes (n == 0: the peer closed). */
 enum ctrl_status ctrl_stream(struct ctrl_ctx *, const uint8_t *p, size_t n);
+/* After CTRL_WAIT: tries again. */
+enum ctrl_status ctrl_resume(struct ctrl_ctx *);
 /* The peer sent more than a strict_end payload: answers the error. */
 enum ctrl_status ctrl_stream_excess(struct ctrl_ctx *);
 /* The response (after CTRL_REPLY), valid until ctrl_response_done. */

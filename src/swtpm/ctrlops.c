@@ -241,8 +241,15 @@ sw_tpm_get_info(void *arg, uint64_t flags)
 }
 
 uint32_t
-sw_tpm_lock_storage(void *arg, uint32_t retries)
+sw_tpm_lock_storage(void *arg, uint32_t retries, bool *again)
 {
 	(void)arg;
-	return sw_nv_lock_storage(retries);
+	return sw_nv_lock_storage(retries, again);
+}
+
+uint32_t
+sw_tpm_lock_storage_retry(void *arg, bool *again)
+{
+	(void)arg;
+	return sw_nv_lock_storage_retry(again);
 }

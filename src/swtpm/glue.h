@@ -62,8 +62,9 @@ uint32_t	 sw_nv_lock_for_init(void);
 bool		 sw_nv_incoming(void);
 /* After an outgoing migration: unlock, retry 300 times at next use. */
 void		 sw_nv_release(void);
-/* CMD_LOCK_STORAGE. */
-uint32_t	 sw_nv_lock_storage(uint32_t retries);
+/* CMD_LOCK_STORAGE: an attempt now, then retries (see struct ctrl_ops). */
+uint32_t	 sw_nv_lock_storage(uint32_t retries, bool *again);
+uint32_t	 sw_nv_lock_storage_retry(bool *again);
 /* SET_STATEBLOB's lock check; *fatal: the lock is held elsewhere. */
 uint32_t	 sw_nv_lock_for_set_blob(bool *fatal);
 /* Plaintext of a blob by libtpms name; TPM_RETRY if absent. */

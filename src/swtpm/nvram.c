@@ -17,10 +17,20 @@
 #include "log.h"
 #include "swtpm/tpm_ioctl.h"
 
+/*
+ * LOCK_STORAGE retries from the event loop for at most 30 s, whatever
+ * count it asks for (0xFFFFFFFF would be 500 days). A count it leaves
+ * for a later lock (backend not open yet) or an outgoing migration
+ * leaves is spent in a blocking wait, at most 3 s (QEMU asks for 300).
+ */
+#define LOCK_STORAGE_MAX_RETRIES	3000
+#define LOCK_KEPT_MAX_RETRIES		300
+
 static struct {
 	struct st_store	*store;
 	bool		 locked;	/* lock wanted and held */
 	unsigned	 lock_retries;	/* for the next lock attempt */
+	unsigned	 lock_left;	/* of a LOCK_STORAGE in progress */
 	bool		 incoming;	/* --migration incoming, no state yet */
 	/*
 	 * Plaintext of the permanent state as we last read or wrote it,
@@ -118,6 +128,16 @@ sw_nv_open(void)
 	return TPM_SUCCESS;
 }
 
+static void
+log_lock_failure(enum st_err e, const char *msg)
+{
+	log_msg("%s\n", msg[0] ? msg : st_strerror(e));
+	if (e == ST_LOCKED)
+		log_msg("Error: the TPM state '%s' is in use by another "
+		    "process\n", sw_core.cfg.state_uri);
+}
+
+/* Takes the lock, waiting up to retries x 10 ms (blocking). */
 static uint32_t
 lock(unsigned retries)
 {
@@ -126,10 +146,7 @@ lock(unsigned retries)
 
 	e = st_store_lock(nv.store, retries, msg, sizeof(msg));
 	if (e != ST_OK) {
-		log_msg("%s\n", msg[0] ? msg : st_strerror(e));
-		if (e == ST_LOCKED)
-			log_msg("Error: the TPM state '%s' is in use by another "
-			    "process\n", sw_core.cfg.state_uri);
+		log_lock_failure(e, msg);
 		return TPM_FAIL;
 	}
 	nv.locked = true;
@@ -159,11 +176,13 @@ sw_nv_incoming(void)
 uint32_t
 sw_nv_ensure_lock(void)
 {
+	unsigned retries = nv.lock_retries;
+
 	if (nv.locked || nv.store == NULL)
 		return TPM_SUCCESS;
-	if (lock(nv.lock_retries) != TPM_SUCCESS)
+	nv.lock_retries = 0;	/* one attempt spends the count */
+	if (lock(retries) != TPM_SUCCESS)
 		return TPM_FAIL;
-	nv.lock_retries = 0;
 	nv.incoming = false;
 	return TPM_SUCCESS;
 }
@@ -175,17 +194,56 @@ sw_nv_release(void)
 	if (nv.store != NULL)
 		st_store_unlock(nv.store);
 	nv.locked = false;
-	nv.lock_retries = 300;
+	nv.lock_retries = LOCK_KEPT_MAX_RETRIES;
+}
+
+/* One attempt of a LOCK_STORAGE; *again if it should be retried. */
+static uint32_t
+lock_step(bool *again)
+{
+	char msg[512] = "";
+	enum st_err e;
+
+	*again = false;
+	if (nv.locked || nv.store == NULL)
+		return PTM_RES_SUCCESS;
+	e = st_store_lock(nv.store, 0, msg, sizeof(msg));
+	if (e == ST_OK) {
+		nv.locked = true;
+		nv.incoming = false;
+		nv.lock_left = 0;
+		return PTM_RES_SUCCESS;
+	}
+	if (e == ST_LOCKED && nv.lock_left > 0) {
+		nv.lock_left--;
+		*again = true;
+		return PTM_RES_SUCCESS;
+	}
+	nv.lock_left = 0;
+	log_lock_failure(e, msg);
+	return PTM_RES_FAIL;
 }
 
 uint32_t
-sw_nv_lock_storage(uint32_t retries)
+sw_nv_lock_storage(uint32_t retries, bool *again)
 {
-	nv.lock_retries = retries;
-	if (nv.locked || nv.store == NULL)
+	*again = false;
+	if (nv.store == NULL) {
+		/* nothing to lock yet: the count is kept for later */
+		nv.lock_retries = retries < LOCK_KEPT_MAX_RETRIES ? retries :
+		    LOCK_KEPT_MAX_RETRIES;
 		return PTM_RES_SUCCESS;
-	return sw_nv_ensure_lock() == TPM_SUCCESS ? PTM_RES_SUCCESS :
-	    PTM_RES_FAIL;
+	}
+	nv.lock_retries = 0;
+	nv.lock_left = retries < LOCK_STORAGE_MAX_RETRIES ? retries :
+	    LOCK_STORAGE_MAX_RETRIES;
+	return lock_step(again);
+}
+
+uint32_t
+sw_nv_lock_storage_retry(bool *again)
+{
+	return lock_step(again);
 }
 
 uint32_t

@@ -1,9 +1,14 @@
 /*
  * Event loop and front ends. One control client and one data connection
  * at a time (COMPAT: while one exists its listening socket is not
- * polled). Requests are collected without blocking; a client that stops
- * mid-request loses its own connection after a deadline, and nobody
- * else waits for it.
+ * polled). Nothing blocks on a client: requests are collected and
+ * responses sent without blocking (a response the client does not take
+ * waits in its connection's output queue, and no further request of
+ * that client is read meanwhile); a client that stops mid-request or
+ * stops reading loses its own connection after a deadline, and nobody
+ * else waits for it. LOCK_STORAGE's retries run from the loop too.
+ * (A character device given with chardev is written with blocking
+ * writes: it is not a socket.)
  */
 #include "config.h"
 
@@ -26,10 +31,19 @@
 #define DATA_PARTIAL_MS		5000
 /* A streamed control payload may pause at most this long. */
 #define CTRL_STREAM_IDLE_MS	10000
-/* Bounded wait for a control client that does not read its answer. */
-#define CTRL_SEND_TIMEOUT_S	10
+/* A response may wait this long for its client to read it. */
+#define SEND_TIMEOUT_MS		10000
 
-enum cstate { C_IDLE, C_COLLECT, C_STREAM };
+/* control connection: idle, request, payload, retrying, sending */
+enum cstate { C_IDLE, C_COLLECT, C_STREAM, C_WAIT, C_SEND };
+
+/* What of a response is still to be written. */
+struct outq {
+	const uint8_t	*p;		/* NULL: nothing pending */
+	size_t		 len, off;
+	uint8_t		*own;		/* p's storage if it is a copy */
+	int64_t		 deadline;
+};
 
 struct server {
 	struct sw_server_cfg *cfg;
@@ -39,6 +53,7 @@ struct server {
 	uint8_t		*dbuf;
 	size_t		 dcap, dlen;
 	int64_t		 ddeadline;
+	struct outq	 dout;
 	/* control connection */
 	int		 cfd;
 	enum cstate	 cst;
@@ -46,6 +61,8 @@ struct server {
 	size_t		 clen;
 	int		 cpass_fd;	/* fd that came with this request */
 	int64_t		 cdeadline;
+	struct outq	 cout;
+	struct ctrl_reply crep;		/* C_SEND: the response */
 	struct ctrl_ctx	*cctx;
 	struct ctrl_ops	 ops;
 	bool		 quit;
@@ -61,6 +78,79 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* ------------------------------------------------------ output queues */
+
+static void
+outq_clear(struct outq *q)
+{
+	free(q->own);
+	memset(q, 0, sizeof(*q));
+}
+
+/*
+ * Writes as much of p[n] as fd takes now. Returns 1 when all is
+ * written, 0 when the rest waits in q (a copy if 'copy'), -1 on an
+ * error (errno set).
+ */
+static int
+send_some(int fd, struct outq *q, const uint8_t *p, size_t n, bool copy)
+{
+	size_t off = 0;
+	ssize_t r;
+
+	while (off < n) {
+		r = send(fd, p + off, n - off, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (r < 0 && errno == ENOTSOCK) {
+			/* a character device: blocking, as it comes */
+			return write_full(fd, p + off, n - off) < 0 ? -1 : 1;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (r <= 0)
+			return -1;
+		off += (size_t)r;
+	}
+	if (off == n)
+		return 1;
+	if (q->p == NULL || q->p != p) {
+		outq_clear(q);
+		if (copy) {
+			if ((q->own = malloc(n - off)) == NULL)
+				return -1;
+			memcpy(q->own, p + off, n - off);
+			q->p = q->own;
+			q->len = n - off;
+		} else {
+			q->p = p;
+			q->len = n;
+			q->off = off;
+		}
+		q->deadline = now_ms() + SEND_TIMEOUT_MS;
+		return 0;
+	}
+	q->off += off;
+	return 0;
+}
+
+/* Continues a pending response; same results as send_some. */
+static int
+send_more(int fd, struct outq *q)
+{
+	size_t left = q->len - q->off;
+	const uint8_t *p = q->p + q->off;
+	int rc;
+
+	q->off = 0;
+	q->len = left;
+	q->p = p;
+	rc = send_some(fd, q, p, left, false);
+	if (rc != 0)
+		outq_clear(q);
+	return rc;
+}
+
 /* ---------------------------------------------------------- data side */
 
 static void
@@ -71,9 +161,23 @@ data_close(struct server *s)
 	close(s->dfd);
 	s->dfd = -1;
 	s->dlen = 0;
+	outq_clear(&s->dout);
 	/* COMPAT: data-channel.md §1: -t and its implied forms. */
 	if (s->cfg->terminate)
 		s->quit = true;
+}
+
+/* A response went out completely (or could not be sent). */
+static void
+data_sent(struct server *s, int rc)
+{
+	if (rc < 0) {
+		log_msg("SWTPM_IO_Write: %s\n", strerror(errno));
+		data_close(s);
+		return;
+	}
+	if (rc > 0 && !s->dpersist)
+		data_close(s);
 }
 
 static void
@@ -81,16 +185,23 @@ data_command(struct server *s)
 {
 	const uint8_t *resp;
 	size_t rlen;
+	int rc = 1;
 
+	/* control-channel.md §3.19: the lock before every TPM command */
+	if (sw_nv_ensure_lock() != 0) {
+		log_msg("Error: could not lock the TPM state; terminating\n");
+		s->quit = true;
+		s->rc = 1;
+		return;
+	}
 	log_dump("SWTPM_IO_Read:", s->dbuf, s->dlen, 0);
 	if (sw_tpm_data(s->dbuf, s->dlen, &resp, &rlen) == 0) {
 		log_dump("SWTPM_IO_Write:", resp, rlen, 0);
-		if (write_full(s->dfd, resp, rlen) < 0)
-			log_msg("SWTPM_IO_Write: %s\n", strerror(errno));
+		/* the glue reuses its buffer: a rest that waits is copied */
+		rc = send_some(s->dfd, &s->dout, resp, rlen, true);
 	}
 	s->dlen = 0;
-	if (!s->dpersist)
-		data_close(s);
+	data_sent(s, rc);
 }
 
 static void
@@ -98,12 +209,6 @@ data_readable(struct server *s)
 {
 	ssize_t r;
 
-	if (s->dlen == 0 && sw_nv_ensure_lock() != 0) {
-		log_msg("Error: could not lock the TPM state; terminating\n");
-		s->quit = true;
-		s->rc = 1;
-		return;
-	}
 	r = read(s->dfd, s->dbuf + s->dlen, s->dcap - s->dlen);
 	if (r < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
@@ -139,10 +244,13 @@ ctrl_close(struct server *s)
 {
 	if (s->cfd < 0)
 		return;
+	if (s->cst == C_SEND)
+		ctrl_response_done(s->cctx, false);
 	close(s->cfd);
 	s->cfd = -1;
 	s->cst = C_IDLE;
 	s->clen = 0;
+	outq_clear(&s->cout);
 	if (s->cpass_fd >= 0) {
 		close(s->cpass_fd);
 		s->cpass_fd = -1;
@@ -152,28 +260,41 @@ ctrl_close(struct server *s)
 		s->quit = true;
 }
 
+/* The response went out (rc 1), or could not be sent (rc -1). */
+static void
+ctrl_sent(struct server *s, int rc)
+{
+	enum ctrl_after after = s->crep.after;
+
+	s->cst = C_IDLE;
+	ctrl_response_done(s->cctx, rc > 0);
+	if (after == CTRL_AFTER_EXIT)
+		s->quit = true;
+	else if (rc < 0)
+		ctrl_close(s);
+}
+
 static void
 ctrl_send(struct server *s)
 {
-	struct ctrl_reply r;
-	bool ok;
+	struct ctrl_reply *r = &s->crep;
+	int rc;
 
-	ctrl_response(s->cctx, &r);
-	if (r.log_head > 0) {
-		log_dump("Ctrl Rsp:", r.p, r.log_head, 1024);
-		log_dump("Ctrl Rsp Continued:", r.p + r.log_head,
-		    r.len - r.log_head, 1024);
+	ctrl_response(s->cctx, r);
+	if (r->log_head > 0) {
+		log_dump("Ctrl Rsp:", r->p, r->log_head, 1024);
+		log_dump("Ctrl Rsp Continued:", r->p + r->log_head,
+		    r->len - r->log_head, 1024);
 	} else {
-		log_dump("Ctrl Rsp:", r.p, r.len, 1024);
+		log_dump("Ctrl Rsp:", r->p, r->len, 1024);
 	}
-	ok = write_full(s->cfd, r.p, r.len) >= 0;
-	ctrl_response_done(s->cctx, ok);
-	if (r.after == CTRL_AFTER_EXIT) {
-		s->quit = true;
+	/* the response stays in the context until it is sent: no copy */
+	rc = send_some(s->cfd, &s->cout, r->p, r->len, false);
+	if (rc == 0) {
+		s->cst = C_SEND;
 		return;
 	}
-	if (!ok)
-		ctrl_close(s);
+	ctrl_sent(s, rc);
 }
 
 static void
@@ -187,6 +308,10 @@ ctrl_after(struct server *s, enum ctrl_status st)
 	case CTRL_MORE:
 		s->cst = C_STREAM;
 		s->cdeadline = now_ms() + CTRL_STREAM_IDLE_MS;
+		break;
+	case CTRL_WAIT:
+		s->cst = C_WAIT;
+		s->cdeadline = now_ms() + CTRL_RETRY_MS;
 		break;
 	case CTRL_CLOSE:
 		ctrl_close(s);
@@ -313,12 +438,10 @@ ctrl_readable(struct server *s)
 static void
 ctrl_accept(struct server *s)
 {
-	struct timeval tv = { CTRL_SEND_TIMEOUT_S, 0 };
 	int fd = accept4(s->cfg->ctrl_listen_fd, NULL, NULL, SOCK_CLOEXEC);
 
 	if (fd < 0)
 		return;
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	s->cfd = fd;
 	s->cst = C_IDLE;
 	s->clen = 0;
@@ -352,7 +475,13 @@ op_set_datafd(void *arg, int fd)
 static bool
 data_pending(const struct server *s)
 {
-	return s->dfd >= 0 && s->dlen > 0;
+	return s->dfd >= 0 && (s->dlen > 0 || s->dout.p != NULL);
+}
+
+static int64_t
+data_deadline(const struct server *s)
+{
+	return s->dout.p != NULL ? s->dout.deadline : s->ddeadline;
 }
 
 static bool
@@ -361,15 +490,21 @@ ctrl_pending(const struct server *s)
 	return s->cfd >= 0 && s->cst != C_IDLE;
 }
 
+static int64_t
+ctrl_deadline(const struct server *s)
+{
+	return s->cst == C_SEND ? s->cout.deadline : s->cdeadline;
+}
+
 static int
 poll_timeout(const struct server *s)
 {
 	int64_t t = -1, d;
 
 	if (data_pending(s))
-		t = s->ddeadline;
-	if (ctrl_pending(s) && (t < 0 || s->cdeadline < t))
-		t = s->cdeadline;
+		t = data_deadline(s);
+	if (ctrl_pending(s) && (t < 0 || ctrl_deadline(s) < t))
+		t = ctrl_deadline(s);
 	if (t < 0)
 		return -1;
 	d = t - now_ms();
@@ -384,13 +519,22 @@ check_deadlines(struct server *s)
 	if (!data_pending(s) && !ctrl_pending(s))
 		return;		/* the common case: no clock read */
 	now = now_ms();
-	if (data_pending(s) && now >= s->ddeadline) {
-		log_msg("Data client sent an incomplete command; "
-		    "closing the connection\n");
+	if (data_pending(s) && now >= data_deadline(s)) {
+		log_msg(s->dout.p != NULL ? "Data client does not read its "
+		    "responses; closing the connection\n" : "Data client "
+		    "sent an incomplete command; closing the connection\n");
 		data_close(s);
 	}
-	if (ctrl_pending(s) && now >= s->cdeadline)
+	if (ctrl_pending(s) && now >= ctrl_deadline(s)) {
+		if (s->cst == C_WAIT) {
+			ctrl_after(s, ctrl_resume(s->cctx));
+			return;
+		}
+		if (s->cst == C_SEND)
+			log_msg("Control client does not read its response; "
+			    "closing the connection\n");
 		ctrl_close(s);
+	}
 }
 
 static void
@@ -418,6 +562,7 @@ server_init(struct server *s, struct sw_server_cfg *cfg)
 		.set_buffersize = sw_tpm_set_buffersize,
 		.get_info = sw_tpm_get_info,
 		.lock_storage = sw_tpm_lock_storage,
+		.lock_storage_retry = sw_tpm_lock_storage_retry,
 	};
 }
 
@@ -448,7 +593,8 @@ sw_server_run(struct sw_server_cfg *cfg)
 		pfd[n++] = (struct pollfd){ cfg->sig_fd, POLLIN, 0 };
 		if (s->dfd >= 0) {
 			i_d = n;
-			pfd[n++] = (struct pollfd){ s->dfd, POLLIN, 0 };
+			pfd[n++] = (struct pollfd){ s->dfd,
+			    s->dout.p != NULL ? POLLOUT : POLLIN, 0 };
 		} else if (cfg->data_listen_fd >= 0) {
 			i_dl = n;
 			pfd[n++] = (struct pollfd){ cfg->data_listen_fd,
@@ -456,7 +602,9 @@ sw_server_run(struct sw_server_cfg *cfg)
 		}
 		if (s->cfd >= 0) {
 			i_c = n;
-			pfd[n++] = (struct pollfd){ s->cfd, POLLIN, 0 };
+			pfd[n++] = (struct pollfd){ s->cfd,
+			    s->cst == C_SEND ? POLLOUT :
+			    s->cst == C_WAIT ? 0 : POLLIN, 0 };
 		} else if (cfg->ctrl_listen_fd >= 0) {
 			i_cl = n;
 			pfd[n++] = (struct pollfd){ cfg->ctrl_listen_fd,
@@ -473,6 +621,8 @@ sw_server_run(struct sw_server_cfg *cfg)
 		if (i_d >= 0 && pfd[i_d].revents) {
 			if (pfd[i_d].revents & POLLIN) {
 				data_readable(s);
+			} else if (pfd[i_d].revents & POLLOUT) {
+				data_sent(s, send_more(s->dfd, &s->dout));
 			} else {
 				log_msg("Data client disconnected\n");
 				data_close(s);
@@ -485,8 +635,17 @@ sw_server_run(struct sw_server_cfg *cfg)
 		if (i_cl >= 0 && (pfd[i_cl].revents & POLLIN))
 			ctrl_accept(s);
 		if (i_c >= 0 && s->cfd >= 0 && pfd[i_c].revents) {
-			if (pfd[i_c].revents & (POLLIN | POLLHUP | POLLERR))
+			if (s->cst == C_SEND) {
+				int sent = send_more(s->cfd, &s->cout);
+
+				if (sent != 0)
+					ctrl_sent(s, sent);
+			} else if (s->cst == C_WAIT) {
+				ctrl_close(s);	/* hung up while waiting */
+			} else if (pfd[i_c].revents &
+			    (POLLIN | POLLHUP | POLLERR)) {
 				ctrl_readable(s);
+			}
 		}
 		check_deadlines(s);
 	}
@@ -495,6 +654,8 @@ sw_server_run(struct sw_server_cfg *cfg)
 		close(s->cfd);
 	if (s->dfd >= 0)
 		close(s->dfd);
+	outq_clear(&s->dout);
+	outq_clear(&s->cout);
 	ctrl_ctx_free(s->cctx);
 	free(s->dbuf);
 	free(s);

@@ -80,7 +80,8 @@ uint32_t	 sw_tpm_get_config(void *arg);
 uint32_t	 sw_tpm_set_buffersize(void *arg, uint32_t want, uint32_t *inuse,
 		    uint32_t *min, uint32_t *max);
 char		*sw_tpm_get_info(void *arg, uint64_t flags);
-uint32_t	 sw_tpm_lock_storage(void *arg, uint32_t retries);
+uint32_t	 sw_tpm_lock_storage(void *arg, uint32_t retries, bool *again);
+uint32_t	 sw_tpm_lock_storage_retry(void *arg, bool *again);
 /* Result code for a state-module error (the one mapping, nvram.c). */
 uint32_t	 sw_st_result(enum st_err);
 

@@ -130,6 +130,26 @@ f_lock(void *a, bool *fatal)
 	return running ? PTM_RES_IOERROR : 0;
 }
 
+/* The lock is busy for a few attempts when the input says so. */
+static int busy;
+
+static uint32_t
+f_lockst(void *a, uint32_t r, bool *again)
+{
+	(void)a;
+	busy = (int)(r & 3);
+	*again = busy > 0;
+	return 0;
+}
+
+static uint32_t
+f_lockretry(void *a, bool *again)
+{
+	(void)a;
+	*again = --busy > 0;
+	return busy > 0 ? 0 : 9;
+}
+
 static const struct ctrl_ops fops = {
 	.running = f_running, .init = f_u32, .stop = f_stop,
 	.get_established = f_bit, .set_locality = f_u8,
@@ -138,7 +158,7 @@ static const struct ctrl_ops fops = {
 	.get_blob = f_get, .get_blob_sent = f_sent, .set_blob_lock = f_lock,
 	.set_blob = f_set, .get_config = f_void, .set_datafd = f_fd,
 	.set_buffersize = f_buf, .get_info = f_info,
-	.lock_storage = (uint32_t (*)(void *, uint32_t))f_u32,
+	.lock_storage = f_lockst, .lock_storage_retry = f_lockretry,
 };
 
 int
@@ -165,6 +185,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		st = ctrl_request(ctx, data, n, &fd);
 		data += n;
 		size -= n;
+		while (st == CTRL_WAIT)
+			st = ctrl_resume(ctx);
 		while (st == CTRL_MORE) {
 			if (!ctrl_stream_want(ctx, &w))
 				abort();

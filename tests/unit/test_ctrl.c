@@ -25,6 +25,7 @@ static struct mock {
 	uint32_t	 lock_retries;
 	uint32_t	 res;		/* result the mock returns */
 	bool		 lock_fatal;	/* set_blob_lock fails fatally */
+	int		 busy;		/* lock_storage: attempts that wait */
 } m;
 
 static bool
@@ -178,11 +179,27 @@ o_info(void *a, uint64_t flags)
 	return flags == 1 ? strdup("{\"a\":1}") : strdup("{}");
 }
 
+/* The lock is "held elsewhere" for m.busy more attempts. */
 static uint32_t
-o_lockst(void *a, uint32_t r)
+o_lockst(void *a, uint32_t r, bool *again)
 {
 	(void)a;
 	m.lock_retries = r;
+	m.calls++;
+	*again = m.busy > 0 && r > 0;
+	if (*again)
+		m.busy--;
+	return m.res;
+}
+
+static uint32_t
+o_lockretry(void *a, bool *again)
+{
+	(void)a;
+	m.calls++;
+	*again = m.busy > 0;
+	if (*again)
+		m.busy--;
 	return m.res;
 }
 
@@ -196,6 +213,7 @@ static const struct ctrl_ops ops = {
 	.set_blob = o_set_blob, .get_config = o_config,
 	.set_datafd = o_datafd, .set_buffersize = o_bufsize,
 	.get_info = o_info, .lock_storage = o_lockst,
+	.lock_storage_retry = o_lockretry,
 };
 
 static struct ctrl_ctx *ctx;
@@ -586,6 +604,37 @@ test_truncations(void)
 	ctrl_ctx_reset(ctx);
 }
 
+/* LOCK_STORAGE's retries: CTRL_WAIT, then ctrl_resume until an answer. */
+static void
+test_lock_wait(void)
+{
+	unsigned char req[8];
+	int fd = -1;
+
+	reset(false);
+	m.busy = 3;
+	t_hex("00000013 0000012c", req, sizeof(req));
+	T_EQ_U(ctrl_request(ctx, req, 8, &fd), CTRL_WAIT);
+	T_EQ_U(m.lock_retries, 300);
+	T_EQ_U(ctrl_resume(ctx), CTRL_WAIT);
+	T_EQ_U(ctrl_resume(ctx), CTRL_WAIT);
+	T_EQ_U(ctrl_resume(ctx), CTRL_REPLY);
+	T_EQ_U(m.calls, 4);
+	T_EQ_U(result_byte(), 0);
+	/* the final answer is the op's */
+	m.busy = 1;
+	m.res = 9;
+	T_EQ_U(ctrl_request(ctx, req, 8, &fd), CTRL_WAIT);
+	T_EQ_U(ctrl_resume(ctx), CTRL_REPLY);
+	T_EQ_U(result_byte(), 9);
+	/* nothing to resume once answered, or after a reset */
+	T_EQ_U(ctrl_resume(ctx), CTRL_CLOSE);
+	m.busy = 5;
+	T_EQ_U(ctrl_request(ctx, req, 8, &fd), CTRL_WAIT);
+	ctrl_ctx_reset(ctx);
+	T_EQ_U(ctrl_resume(ctx), CTRL_CLOSE);
+}
+
 /* The clients' view of the same table: names and CUSE layouts. */
 static void
 test_cmd_info(void)
@@ -628,6 +677,7 @@ main(void)
 	T_RUN(test_hash_stream);
 	T_RUN(test_datafd);
 	T_RUN(test_truncations);
+	T_RUN(test_lock_wait);
 	T_RUN(test_cmd_info);
 	ctrl_ctx_free(ctx);
 	T_END();
