@@ -1,6 +1,7 @@
 #!/bin/bash
 # Builds twice (plain -Werror, then ASan+UBSan) and runs the whole test
-# suite in each; prints one closing "N passed, N failed" line.
+# suite in each, then every libFuzzer target for 60 s (FUZZ_SECONDS);
+# prints one closing "N passed, N failed" line.
 # Usage: scripts/test.sh [--no-deps] [--no-sanitizers]
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,9 +51,28 @@ run_suite() {
 	total_fail=$((total_fail + f))
 }
 
+# run_fuzz: every libFuzzer target for FUZZ_SECONDS (default 60) each,
+# built with clang and ASan + UBSan, in the last build directory
+run_fuzz() {
+	local out p f
+	echo "=== fuzz: ${FUZZ_SECONDS:-60} s per target"
+	out=$(make -s fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-60}" 2>&1)
+	echo "$out" | grep -E '^(PASS|FAIL)|^#' | head -n 200
+	p=$(grep -c '^PASS:' <<<"$out")
+	f=$(grep -c '^FAIL:' <<<"$out")
+	if [ "$p" = 0 ] && [ "$f" = 0 ]; then
+		echo "$out" | tail -n 20
+		f=1
+	fi
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	[ "$f" = 0 ] || status=1
+}
+
 run_suite plain --enable-werror
 if [ $sani = 1 ]; then
 	run_suite sanitizers --enable-werror --enable-sanitizers
+	run_fuzz
 fi
 echo "$total_pass passed, $total_fail failed"
 [ $status = 0 ] && [ $total_fail = 0 ]

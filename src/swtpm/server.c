@@ -217,11 +217,10 @@ data_readable(struct server *s)
 		return;
 	}
 	/* the clock is read only when a command stays incomplete */
-	if (s->dlen == 0 && (size_t)r < 10)
+	if (s->dlen == 0 && !sw_tpm_data_complete((size_t)r))
 		s->ddeadline = now_ms() + DATA_PARTIAL_MS;
 	s->dlen += (size_t)r;
-	/* COMPAT: data-channel.md §2: what arrived (>= 10 bytes) is one. */
-	if (s->dlen >= 10)
+	if (sw_tpm_data_complete(s->dlen))
 		data_command(s);
 }
 

@@ -55,6 +55,11 @@ uint32_t	 sw_nv_ensure_lock(void);
  */
 uint32_t	 sw_tpm_data(const uint8_t *in, size_t n, const uint8_t **resp,
 		    size_t *rlen);
+/*
+ * Framing: true once n bytes gathered from the data channel are a whole
+ * message (the first read of 10 bytes or more).
+ */
+bool		 sw_tpm_data_complete(size_t n);
 /* Max size of one data-channel message (TPM_BUFFER_MAX + 9). */
 size_t		 sw_tpm_data_bufsize(void);
 void		 sw_datapath_exit(void);
