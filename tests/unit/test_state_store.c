@@ -1553,6 +1553,112 @@ test_linear_replaced(void)
 	unlink(o);
 }
 
+/* Attaches a zeroed 64 KiB image to a loop device; "" if that fails. */
+static void
+loop_attach(const char *img, char *dev, size_t devlen)
+{
+	char cmd[1200];
+	FILE *f;
+
+	dev[0] = '\0';
+	snprintf(cmd, sizeof(cmd), "truncate -s 64K %s && losetup -f --show "
+	    "%s 2>/dev/null", img, img);
+	if ((f = popen(cmd, "r")) == NULL)
+		return;
+	if (fgets(dev, (int)devlen, f) == NULL)
+		dev[0] = '\0';
+	dev[strcspn(dev, "\n")] = '\0';
+	pclose(f);
+}
+
+static void
+loop_detach(const char *dev)
+{
+	char cmd[600];
+
+	if (dev[0] == '\0')
+		return;
+	snprintf(cmd, sizeof(cmd), "losetup -d %s", dev);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot detach %s\n", dev);
+}
+
+/*
+ * A block device node replaced by a node of another device: the path
+ * names the device by st_rdev, and that is what a store follows.
+ */
+static void
+test_linear_blkdev_replaced(void)
+{
+	char da[256] = "", db[256] = "", node[512], tmpn[512], u[600];
+	struct st_store *a = NULL, *b = NULL;
+	struct stat sa, sb;
+	uint8_t va[300], vb[300];
+
+/* T_ASSERT that still detaches the loop devices */
+#define OR_OUT(c) do { \
+	if (!(c)) { \
+		fprintf(stderr, "%s:%d: assertion failed: %s\n", __FILE__, \
+		    __LINE__, #c); \
+		t_cur_failed = 1; \
+		goto out; \
+	} \
+} while (0)
+	if (geteuid() != 0 || system("command -v losetup >/dev/null") != 0) {
+		fprintf(stderr, "# test_linear_blkdev_replaced: needs root "
+		    "and losetup, skipped\n");
+		return;
+	}
+	loop_attach(path_in("imga"), da, sizeof(da));
+	loop_attach(path_in("imgb"), db, sizeof(db));
+	if (da[0] == '\0' || db[0] == '\0' || stat(da, &sa) < 0 ||
+	    stat(db, &sb) < 0) {
+		fprintf(stderr, "# test_linear_blkdev_replaced: no loop "
+		    "devices, skipped\n");
+		goto out;
+	}
+	fill(va, sizeof(va), 1);
+	fill(vb, sizeof(vb), 2);
+	/* device b holds vb */
+	snprintf(u, sizeof(u), "file://%s", db);
+	OR_OUT((b = open_store(u, &cfg_tpm2)) != NULL);
+	T_CHECK(st_store_save(b, "permall", vb, sizeof(vb), msg,
+	    sizeof(msg)) == ST_OK);
+	st_store_free(b);
+	b = NULL;
+	/* our own node for device a */
+	snprintf(node, sizeof(node), "%s", path_in("blk"));
+	snprintf(tmpn, sizeof(tmpn), "%s", path_in("blk.new"));
+	unlink(node);
+	OR_OUT(mknod(node, S_IFBLK | 0600, sa.st_rdev) == 0);
+	snprintf(u, sizeof(u), "file://%s", node);
+	OR_OUT((a = open_store(u, &cfg_tpm2)) != NULL);
+	T_EQ_U(st_store_save(a, "permall", va, sizeof(va), msg, sizeof(msg)),
+	    ST_OK);
+	/* another node of the same device: still the same store */
+	OR_OUT(mknod(tmpn, S_IFBLK | 0600, sa.st_rdev) == 0);
+	OR_OUT(rename(tmpn, node) == 0);
+	T_CHECK(load_is(a, "permall", va, sizeof(va)));
+	/* a node of device b: followed */
+	OR_OUT(mknod(tmpn, S_IFBLK | 0600, sb.st_rdev) == 0);
+	OR_OUT(rename(tmpn, node) == 0);
+	T_CHECK(load_is(a, "permall", vb, sizeof(vb)));
+	T_EQ_U(st_store_save(a, "volatilestate", va, 10, msg, sizeof(msg)),
+	    ST_OK);
+	snprintf(u, sizeof(u), "file://%s", db);
+	OR_OUT((b = open_store(u, &cfg_tpm2)) != NULL);
+	T_CHECK(load_is(b, "volatilestate", va, 10));
+out:
+	st_store_free(a);
+	st_store_free(b);
+	unlink(path_in("blk"));
+	loop_detach(da);
+	loop_detach(db);
+	unlink(path_in("imga"));
+	unlink(path_in("imgb"));
+#undef OR_OUT
+}
+
 int
 main(void)
 {
@@ -1587,6 +1693,7 @@ main(void)
 	T_RUN(test_dir_replaced);
 	T_RUN(test_linear_links);
 	T_RUN(test_linear_replaced);
+	T_RUN(test_linear_blkdev_replaced);
 	clean_dir();
 	rmdir(tdir);
 	T_END();
