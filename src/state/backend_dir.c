@@ -5,6 +5,15 @@
  * With cfg.backup the permall file that a save replaces is kept as
  * permall.bak (§2.6); unlike upstream the new permall is still written
  * through a temp file, so a crash never leaves a partial permall.
+ *
+ * Every file is named relative to one fd of the directory and opened
+ * without following symlinks; a state or lock file that is not a
+ * regular file with one link is refused (st_open_file). Two facts about
+ * the disk are cached and checked again before they are relied on: the
+ * directory fd still being the directory at PATH (at every operation),
+ * and the locked .lock still being the file named .lock (before every
+ * write; if it was removed or replaced, the file there now is locked
+ * before we write, and the write fails if another process holds it).
  */
 #include "config.h"
 
@@ -21,10 +30,17 @@
 
 #define DIR_PATH_MAX	4096	/* COMPAT: §2, strlen(path) + 20 <= 4096 */
 #define PATHBUF		(DIR_PATH_MAX + 64)
+#define NAMEBUF		64
+#define LOCK_NAME	".lock"
 
 struct dir_be {
 	char		*dir;
-	int		 lockfd;
+	int		 dfd;		/* the directory at 'dir' */
+	dev_t		 ddev;
+	ino_t		 dino;
+	int		 lockfd;	/* open .lock; locked iff st->locked */
+	dev_t		 ldev;
+	ino_t		 lino;
 	/* each blob as we last read or wrote it (st_store_unchanged) */
 	struct st_stamp	 stamp[3];
 };
@@ -35,50 +51,105 @@ static const char *const blob_names[] = {
 
 /* final: tpm[2]-00.<name>; temp: TMP[2]-00.<name> (§2.1). */
 static void
-blob_path(const struct st_store *st, bool tmp, const char *name,
-    char *buf, size_t buflen)
+blob_name(const struct st_store *st, bool tmp, const char *name, char *buf,
+    size_t buflen)
 {
-	const struct dir_be *d = st->priv;
-
-	snprintf(buf, buflen, "%s/%s%s-00.%s", d->dir, tmp ? "TMP" : "tpm",
+	snprintf(buf, buflen, "%s%s-00.%s", tmp ? "TMP" : "tpm",
 	    st->cfg.tpm2 ? "2" : "", name);
 }
 
-/* <final permall path>.bak and .tmp (the swap temp of §2.1). */
+/* <final permall name>.bak and .tmp (the swap temp of §2.1). */
 static void
-backup_path(const struct st_store *st, const char *suffix, char *buf,
+backup_name(const struct st_store *st, const char *suffix, char *buf,
     size_t buflen)
+{
+	snprintf(buf, buflen, "tpm%s-00.permall%s", st->cfg.tpm2 ? "2" : "",
+	    suffix);
+}
+
+/* DIR/name, for messages. */
+static const char *
+shown(const struct st_store *st, const char *name, char *buf, size_t buflen)
 {
 	const struct dir_be *d = st->priv;
 
-	snprintf(buf, buflen, "%s/tpm%s-00.permall%s", d->dir,
-	    st->cfg.tpm2 ? "2" : "", suffix);
+	snprintf(buf, buflen, "%s/%s", d->dir, name);
+	return buf;
 }
 
 /* The three names the backup functions work on. */
 struct bnames {
-	char	path[PATHBUF], bak[PATHBUF], tmp[PATHBUF];
+	char	path[NAMEBUF], bak[NAMEBUF], tmp[NAMEBUF];
 };
 
 static void
 backup_names(const struct st_store *st, struct bnames *n)
 {
-	blob_path(st, false, "permall", n->path, sizeof(n->path));
-	backup_path(st, ".bak", n->bak, sizeof(n->bak));
-	backup_path(st, ".tmp", n->tmp, sizeof(n->tmp));
+	blob_name(st, false, "permall", n->path, sizeof(n->path));
+	backup_name(st, ".bak", n->bak, sizeof(n->bak));
+	backup_name(st, ".tmp", n->tmp, sizeof(n->tmp));
 }
 
 /* Removes temp files a crash may have left; caller holds the lock. */
 static void
 remove_stale_temps(struct st_store *st)
 {
-	char path[PATHBUF];
+	const struct dir_be *d = st->priv;
+	char name[NAMEBUF];
 	size_t i;
 
 	for (i = 0; i < sizeof(blob_names) / sizeof(blob_names[0]); i++) {
-		blob_path(st, true, blob_names[i], path, sizeof(path));
-		(void)st_fs.unlink(path);
+		blob_name(st, true, blob_names[i], name, sizeof(name));
+		(void)st_fs.unlinkat(d->dfd, name, 0);
 	}
+}
+
+static int
+open_dir(const char *path, struct stat *sb, char *msg, size_t msglen)
+{
+	int fd, saved;
+
+	fd = st_fs.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd < 0 || fstat(fd, sb) < 0) {
+		saved = errno;
+		if (saved == ENOTDIR)
+			st_setmsg(msg, msglen, "cannot use state directory "
+			    "'%s': not a directory", path);
+		else
+			st_setmsg(msg, msglen, "cannot use state directory "
+			    "'%s': %s", path, strerror(saved));
+		if (fd >= 0)
+			st_fs.close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * The directory fd, after making sure PATH still names it: if the
+ * directory was renamed away or replaced (restored from a backup), the
+ * directory now at PATH is used from here on, like the reference, which
+ * opens every file by its path.
+ */
+static enum st_err
+check_dir(struct st_store *st, char *msg, size_t msglen)
+{
+	struct dir_be *d = st->priv;
+	struct stat sb;
+	int fd;
+
+	if (stat(d->dir, &sb) == 0 && sb.st_dev == d->ddev &&
+	    sb.st_ino == d->dino)
+		return ST_OK;
+	if ((fd = open_dir(d->dir, &sb, msg, msglen)) < 0)
+		return ST_IO;
+	st_fs.close(d->dfd);
+	d->dfd = fd;
+	d->ddev = sb.st_dev;
+	d->dino = sb.st_ino;
+	memset(d->stamp, 0, sizeof(d->stamp));
+	return ST_OK;
 }
 
 static enum st_err
@@ -87,30 +158,29 @@ dir_open(struct st_store *st, const char *path, char *msg, size_t msglen,
 {
 	struct dir_be *d;
 	struct stat sb;
+	int fd;
 
-	(void)notice;
-	(void)noticelen;
 	if (strlen(path) + 20 > DIR_PATH_MAX) {
 		st_setmsg(msg, msglen, "state directory path too long");
 		return ST_INVAL;
 	}
-	if (stat(path, &sb) < 0) {
-		st_setmsg(msg, msglen, "cannot use state directory '%s': %s",
-		    path, strerror(errno));
+	if ((fd = open_dir(path, &sb, msg, msglen)) < 0)
 		return ST_IO;
-	}
-	if (!S_ISDIR(sb.st_mode)) {
-		st_setmsg(msg, msglen, "cannot use state directory '%s': not "
-		    "a directory", path);
-		return ST_IO;
-	}
 	if ((d = calloc(1, sizeof(*d))) == NULL ||
 	    (d->dir = strdup(path)) == NULL) {
 		free(d);
+		st_fs.close(fd);
 		return ST_NOMEM;
 	}
+	d->dfd = fd;
+	d->ddev = sb.st_dev;
+	d->dino = sb.st_ino;
 	d->lockfd = -1;
 	st->priv = d;
+	/* anyone may rename our files away and put theirs in place */
+	if ((sb.st_mode & S_IWOTH) != 0 && (sb.st_mode & S_ISVTX) == 0)
+		st_setmsg(notice, noticelen, "warning: state directory '%s' "
+		    "is writable by others and not sticky", path);
 	/*
 	 * With locking, stale temps are removed once the lock is held, so
 	 * we never delete the temp file of a process that owns the state.
@@ -129,35 +199,73 @@ dir_close(struct st_store *st)
 		return;
 	if (d->lockfd >= 0)
 		st_fs.close(d->lockfd);
+	st_fs.close(d->dfd);
 	free(d->dir);
 	free(d);
 	st->priv = NULL;
 }
 
-static enum st_err
-dir_trylock(struct st_store *st, char *msg, size_t msglen)
+/*
+ * Opens .lock (created 0660 if missing), a regular file with one link,
+ * without truncating it (a FIFO there must not block us, and it is
+ * always empty anyway) and write-locks it. Returns the fd or -1.
+ */
+static int
+lock_file(struct st_store *st, enum st_err *rc, char *msg, size_t msglen)
 {
 	struct dir_be *d = st->priv;
 	char path[PATHBUF];
-	int saved;
+	struct stat sb;
+	int fd, saved;
 
-	if (d->lockfd < 0) {
-		snprintf(path, sizeof(path), "%s/.lock", d->dir);
-		d->lockfd = st_fs.open(path, O_WRONLY | O_CREAT | O_TRUNC |
-		    O_NOFOLLOW | O_CLOEXEC, 0660);
-		if (d->lockfd < 0) {
-			st_setmsg(msg, msglen, "SWTPM_NVRAM_Lock_Dir: Could "
-			    "not open lockfile: %s", strerror(errno));
-			return ST_IO;
-		}
+	shown(st, LOCK_NAME, path, sizeof(path));
+	fd = st_open_file(d->dfd, LOCK_NAME, O_WRONLY | O_CREAT, 0660, false,
+	    "lock file", path, &sb, msg, msglen);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			st_setmsg(msg, msglen, "cannot open lock file '%s': %s",
+			    path, strerror(errno));
+		*rc = ST_IO;
+		return -1;
 	}
-	if (st_setlk(d->lockfd, F_WRLCK) < 0) {
+	if (st_setlk(fd, F_WRLCK) < 0) {
 		saved = errno;
 		st_setmsg(msg, msglen, "SWTPM_NVRAM_Lock_Dir: Could not lock "
 		    "access to lockfile: %s", strerror(saved));
+		st_fs.close(fd);
+		*rc = saved == EAGAIN || saved == EACCES ? ST_LOCKED : ST_IO;
 		errno = saved;
-		return saved == EAGAIN || saved == EACCES ? ST_LOCKED : ST_IO;
+		return -1;
 	}
+	return fd;
+}
+
+/* From now on the lock is held through fd (a locked .lock). */
+static void
+adopt_lock(struct dir_be *d, int fd)
+{
+	struct stat sb;
+
+	if (d->lockfd >= 0)
+		st_fs.close(d->lockfd);
+	d->lockfd = fd;
+	if (fstat(fd, &sb) == 0) {
+		d->ldev = sb.st_dev;
+		d->lino = sb.st_ino;
+	}
+}
+
+static enum st_err
+dir_trylock(struct st_store *st, char *msg, size_t msglen)
+{
+	enum st_err rc;
+	int fd;
+
+	if ((rc = check_dir(st, msg, msglen)) != ST_OK)
+		return rc;
+	if ((fd = lock_file(st, &rc, msg, msglen)) < 0)
+		return rc;
+	adopt_lock(st->priv, fd);
 	remove_stale_temps(st);
 	return ST_OK;
 }
@@ -172,12 +280,53 @@ dir_unlock(struct st_store *st)
 	d->lockfd = -1;
 }
 
-/* §2.3: fix the mode of a state file when reading it. */
+/*
+ * Before a write: the directory is still the one at PATH and, if we
+ * hold the lock, .lock still names the file we locked. If .lock was
+ * removed or replaced, another process may have locked the new one and
+ * be writing the state: lock the file there now (creating it), or fail
+ * the write (ST_LOCKED) without touching anything.
+ */
+static enum st_err
+check_for_write(struct st_store *st, const char *what, char *msg,
+    size_t msglen)
+{
+	struct dir_be *d = st->priv;
+	char path[PATHBUF], why[256] = "";
+	struct stat sb;
+	enum st_err rc;
+	int fd;
+
+	if ((rc = check_dir(st, msg, msglen)) != ST_OK)
+		return rc;
+	if (!st->locked || !st->cfg.lock || d->lockfd < 0)
+		return ST_OK;
+	if (fstatat(d->dfd, LOCK_NAME, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    sb.st_dev == d->ldev && sb.st_ino == d->lino)
+		return ST_OK;
+	if ((fd = lock_file(st, &rc, why, sizeof(why))) < 0) {
+		shown(st, LOCK_NAME, path, sizeof(path));
+		if (rc == ST_LOCKED)
+			st_setmsg(msg, msglen, "lock file '%s' was replaced "
+			    "and is locked by another process: not writing "
+			    "%s", path, what);
+		else
+			st_setmsg(msg, msglen, "lock file '%s' was replaced: "
+			    "%s: not writing %s", path, why, what);
+		return rc;
+	}
+	adopt_lock(d, fd);
+	return ST_OK;
+}
+
+/* §2.3: fix the mode of a state file when reading it (if it is ours). */
 static void
 fix_mode(const struct st_store *st, int fd, const struct stat *sb)
 {
 	mode_t perm = sb->st_mode & 07777;
 
+	if (!st_owned(sb))
+		return;
 	if (st->cfg.mode_set) {
 		if (perm != st->cfg.mode)
 			(void)st_fs.fchmod(fd, st->cfg.mode);
@@ -192,34 +341,23 @@ dir_load(struct st_store *st, const char *name, uint8_t **buf, size_t *len,
 {
 	struct dir_be *d = st->priv;
 	struct st_stamp *stamp = &d->stamp[st_name_index(name)];
-	char path[PATHBUF];
+	char fname[NAMEBUF], path[PATHBUF];
 	struct stat sb;
 	uint8_t *b = NULL;
 	size_t size, done = 0;
 	ssize_t r;
+	enum st_err rc;
 	int fd, saved;
 
-	blob_path(st, false, name, path, sizeof(path));
 	st_stamp_clear(stamp);
-	if ((fd = st_fs.open(path, O_RDONLY | O_CLOEXEC, 0)) < 0) {
-		if (errno == ENOENT)
-			return ST_NOENT;
-		st_setmsg(msg, msglen, "SWTPM_NVRAM_LoadData_Dir: Error "
-		    "(fatal) reading %s: %s", path, strerror(errno));
-		return ST_IO;
-	}
-	if (fstat(fd, &sb) < 0) {
-		st_setmsg(msg, msglen, "cannot stat state file '%s': %s", path,
-		    strerror(errno));
-		st_fs.close(fd);
-		return ST_IO;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		st_setmsg(msg, msglen, "state file '%s' is not a regular file",
-		    path);
-		st_fs.close(fd);
-		return ST_IO;
-	}
+	if ((rc = check_dir(st, msg, msglen)) != ST_OK)
+		return rc;
+	blob_name(st, false, name, fname, sizeof(fname));
+	shown(st, fname, path, sizeof(path));
+	fd = st_open_file(d->dfd, fname, O_RDONLY, 0, false, "state file",
+	    path, &sb, msg, msglen);
+	if (fd < 0)
+		return errno == ENOENT ? ST_NOENT : ST_IO;
 	if ((uint64_t)sb.st_size > ST_BLOB_MAX) {
 		st_setmsg(msg, msglen, "state file '%s' too large", path);
 		st_fs.close(fd);
@@ -277,39 +415,26 @@ fs_write_all(int fd, const uint8_t *p, size_t n)
 	return (ssize_t)done;
 }
 
-static int
-fsync_dir(const char *dir)
-{
-	int fd, rc, saved;
-
-	if ((fd = st_fs.open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)) < 0)
-		return -1;
-	rc = st_fs.fsync(fd);
-	saved = errno;
-	st_fs.close(fd);
-	errno = saved;
-	return rc;
-}
-
 /* Opens the temp file, replacing a stale one (O_EXCL, no symlinks). */
 static int
 open_temp(const struct st_store *st, const char *tmp)
 {
+	const struct dir_be *d = st->priv;
 	int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
 	mode_t mode = st->cfg.mode_set ? st->cfg.mode : 0600;
 	int fd;
 
-	fd = st_fs.open(tmp, flags, mode);
+	fd = st_fs.openat(d->dfd, tmp, flags, mode);
 	if (fd < 0 && errno == EEXIST) {
-		(void)st_fs.unlink(tmp);
-		fd = st_fs.open(tmp, flags, mode);
+		(void)st_fs.unlinkat(d->dfd, tmp, 0);
+		fd = st_fs.openat(d->dfd, tmp, flags, mode);
 	}
 	/* An explicit mode is exact, independent of the umask (§2.4). */
 	if (fd >= 0 && st->cfg.mode_set && st_fs.fchmod(fd, mode) < 0) {
 		int saved = errno;
 
 		st_fs.close(fd);
-		(void)st_fs.unlink(tmp);
+		(void)st_fs.unlinkat(d->dfd, tmp, 0);
 		errno = saved;
 		return -1;
 	}
@@ -326,18 +451,54 @@ open_temp(const struct st_store *st, const char *tmp)
  * plain rename(2) is used.
  */
 static int
-replace(const char *tmp, const char *path, const char *bak)
+replace(int dfd, const char *tmp, const char *path, const char *bak)
 {
-	if (st_fs.exchange(tmp, path) == 0) {
+	if (st_fs.exchange(dfd, tmp, path) == 0) {
 		/* the old blob is under the temp name now */
-		if (bak == NULL || st_fs.rename(tmp, bak) < 0)
-			(void)st_fs.unlink(tmp);
+		if (bak == NULL || st_fs.renameat(dfd, tmp, dfd, bak) < 0)
+			(void)st_fs.unlinkat(dfd, tmp, 0);
 		return 0;
 	}
 	if (errno != ENOENT && errno != EINVAL && errno != ENOSYS &&
 	    errno != EOPNOTSUPP)
 		return -1;
-	return st_fs.rename(tmp, path);
+	return st_fs.renameat(dfd, tmp, dfd, path);
+}
+
+/*
+ * A file a save is about to replace must be one we could have read: a
+ * symlink, FIFO or directory there, or a hard link, is refused rather
+ * than silently swapped away (and a directory must not end up under the
+ * temp name).
+ */
+static enum st_err
+check_target(const struct st_store *st, const char *fname, char *msg,
+    size_t msglen)
+{
+	const struct dir_be *d = st->priv;
+	char path[PATHBUF];
+	struct stat sb;
+
+	if (fstatat(d->dfd, fname, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return ST_OK;
+		st_setmsg(msg, msglen, "cannot stat state file '%s': %s",
+		    shown(st, fname, path, sizeof(path)), strerror(errno));
+		return ST_IO;
+	}
+	if (S_ISREG(sb.st_mode) && sb.st_nlink <= 1)
+		return ST_OK;
+	shown(st, fname, path, sizeof(path));
+	if (S_ISLNK(sb.st_mode))
+		st_setmsg(msg, msglen, "cannot use state file '%s': it is a "
+		    "symbolic link", path);
+	else if (!S_ISREG(sb.st_mode))
+		st_setmsg(msg, msglen, "cannot use state file '%s': it is not "
+		    "a regular file", path);
+	else
+		st_setmsg(msg, msglen, "cannot use state file '%s': it has "
+		    "%ju hard links", path, (uintmax_t)sb.st_nlink);
+	return ST_IO;
 }
 
 /*
@@ -351,22 +512,28 @@ dir_save(struct st_store *st, const char *name, const uint8_t *buf,
 {
 	struct dir_be *d = st->priv;
 	struct st_stamp *stamp = &d->stamp[st_name_index(name)], written;
-	char tmp[PATHBUF], path[PATHBUF], bak[PATHBUF];
+	char tmp[NAMEBUF], fname[NAMEBUF], bak[NAMEBUF], path[PATHBUF];
 	bool backup = st->cfg.backup && strcmp(name, "permall") == 0;
 	const char *what;
 	struct stat sb;
-	int fd, rc, saved;
+	enum st_err rc;
+	int fd, saved, closed;
 
 	st_stamp_clear(stamp);
 
-	blob_path(st, true, name, tmp, sizeof(tmp));
-	blob_path(st, false, name, path, sizeof(path));
+	blob_name(st, true, name, tmp, sizeof(tmp));
+	blob_name(st, false, name, fname, sizeof(fname));
 	if (backup)
-		backup_path(st, ".bak", bak, sizeof(bak));
+		backup_name(st, ".bak", bak, sizeof(bak));
+	if ((rc = check_for_write(st, shown(st, fname, path, sizeof(path)),
+	    msg, msglen)) != ST_OK ||
+	    (rc = check_target(st, fname, msg, msglen)) != ST_OK)
+		return rc;
+	shown(st, tmp, path, sizeof(path));
 	if ((fd = open_temp(st, tmp)) < 0) {
 		saved = errno;
 		st_setmsg(msg, msglen, "SWTPM_NVRAM_StoreData_Dir: Error "
-		    "(fatal) opening %s for write failed, %s", tmp,
+		    "(fatal) opening %s for write failed, %s", path,
 		    strerror(saved));
 		return ST_IO;
 	}
@@ -382,14 +549,14 @@ dir_save(struct st_store *st, const char *name, const uint8_t *buf,
 		goto fail;
 	st_stamp_take(&written, &sb, buf, len);
 	what = "closing";
-	rc = st_fs.close(fd);
+	closed = st_fs.close(fd);
 	fd = -1;
-	if (rc < 0)
+	if (closed < 0)
 		goto fail;
 	what = "renaming";
-	if (replace(tmp, path, backup ? bak : NULL) < 0)
+	if (replace(d->dfd, tmp, fname, backup ? bak : NULL) < 0)
 		goto fail;
-	if (st->cfg.fsync && fsync_dir(d->dir) < 0) {
+	if (st->cfg.fsync && st_fs.fsync(d->dfd) < 0) {
 		saved = errno;
 		st_setmsg(msg, msglen, "SWTPM_NVRAM_StoreData_Dir: Error "
 		    "(fatal) syncing directory %s, %s", d->dir,
@@ -402,9 +569,9 @@ fail:
 	saved = errno;
 	if (fd >= 0)
 		st_fs.close(fd);
-	(void)st_fs.unlink(tmp);
+	(void)st_fs.unlinkat(d->dfd, tmp, 0);
 	st_setmsg(msg, msglen, "SWTPM_NVRAM_StoreData_Dir: Error (fatal) "
-	    "%s %s, %s", what, tmp, strerror(saved));
+	    "%s %s, %s", what, path, strerror(saved));
 	return ST_IO;
 }
 
@@ -413,11 +580,16 @@ dir_del(struct st_store *st, const char *name, bool must_exist, char *msg,
     size_t msglen)
 {
 	struct dir_be *d = st->priv;
-	char path[PATHBUF];
+	char fname[NAMEBUF], path[PATHBUF];
+	enum st_err rc;
 
 	st_stamp_clear(&d->stamp[st_name_index(name)]);
-	blob_path(st, false, name, path, sizeof(path));
-	if (st_fs.unlink(path) == 0)
+	blob_name(st, false, name, fname, sizeof(fname));
+	shown(st, fname, path, sizeof(path));
+	if ((rc = check_for_write(st, path, msg, msglen)) != ST_OK)
+		return rc;
+	/* unlinkat never follows a symlink: only the name goes */
+	if (st_fs.unlinkat(d->dfd, fname, 0) == 0)
 		return ST_OK;
 	if (errno == ENOENT)
 		return must_exist ? ST_NOENT : ST_OK;
@@ -430,11 +602,16 @@ static enum st_err
 dir_size(struct st_store *st, const char *name, size_t *len, char *msg,
     size_t msglen)
 {
-	char path[PATHBUF];
+	struct dir_be *d = st->priv;
+	char fname[NAMEBUF], path[PATHBUF];
 	struct stat sb;
+	enum st_err rc;
 
-	blob_path(st, false, name, path, sizeof(path));
-	if (stat(path, &sb) < 0) {
+	if ((rc = check_dir(st, msg, msglen)) != ST_OK)
+		return rc;
+	blob_name(st, false, name, fname, sizeof(fname));
+	shown(st, fname, path, sizeof(path));
+	if (fstatat(d->dfd, fname, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno == ENOENT)
 			return ST_NOENT;
 		st_setmsg(msg, msglen, "cannot stat '%s': %s", path,
@@ -460,26 +637,35 @@ forget_permall(struct st_store *st)
 static enum st_err
 dir_backup_prepare(struct st_store *st, char *msg, size_t msglen)
 {
+	struct dir_be *d = st->priv;
 	struct bnames n;
 	const char *from = n.bak;
+	char p1[PATHBUF], p2[PATHBUF];
 	struct stat sb;
+	enum st_err rc;
 
 	forget_permall(st);
 	backup_names(st, &n);
-	if (lstat(n.path, &sb) == 0 || errno != ENOENT)
+	if ((rc = check_dir(st, msg, msglen)) != ST_OK)
+		return rc;
+	if (fstatat(d->dfd, n.path, &sb, AT_SYMLINK_NOFOLLOW) == 0 ||
+	    errno != ENOENT)
 		return ST_OK;
 	/* a swap by renames was interrupted: permall.tmp was permall */
-	if (lstat(n.tmp, &sb) == 0)
+	if (fstatat(d->dfd, n.tmp, &sb, AT_SYMLINK_NOFOLLOW) == 0)
 		from = n.tmp;
-	else if (lstat(n.bak, &sb) < 0)
+	else if (fstatat(d->dfd, n.bak, &sb, AT_SYMLINK_NOFOLLOW) < 0)
 		return ST_OK;
-	if (st_fs.rename(from, n.path) < 0) {
-		st_setmsg(msg, msglen, "cannot restore %s from %s: %s",
-		    n.path, from, strerror(errno));
+	if ((rc = check_for_write(st, shown(st, n.path, p1, sizeof(p1)), msg,
+	    msglen)) != ST_OK)
+		return rc;
+	if (st_fs.renameat(d->dfd, from, d->dfd, n.path) < 0) {
+		st_setmsg(msg, msglen, "cannot restore %s from %s: %s", p1,
+		    shown(st, from, p2, sizeof(p2)), strerror(errno));
 		return ST_IO;
 	}
 	if (st->cfg.fsync)
-		(void)fsync_dir(((const struct dir_be *)st->priv)->dir);
+		(void)st_fs.fsync(d->dfd);
 	return ST_OK;
 }
 
@@ -490,38 +676,47 @@ dir_backup_prepare(struct st_store *st, char *msg, size_t msglen)
 static enum st_err
 dir_backup_swap(struct st_store *st, char *msg, size_t msglen)
 {
+	struct dir_be *d = st->priv;
+	int dfd;
 	struct bnames n;
+	char p1[PATHBUF], p2[PATHBUF];
 	struct stat sb;
+	enum st_err rc;
 
 	forget_permall(st);
 	backup_names(st, &n);
-	if (lstat(n.bak, &sb) < 0)
+	shown(st, n.path, p1, sizeof(p1));
+	shown(st, n.bak, p2, sizeof(p2));
+	if ((rc = check_for_write(st, p1, msg, msglen)) != ST_OK)
+		return rc;
+	dfd = d->dfd;
+	if (fstatat(dfd, n.bak, &sb, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? ST_NOENT : ST_IO;
-	if (st_fs.exchange(n.path, n.bak) < 0) {
+	if (st_fs.exchange(dfd, n.path, n.bak) < 0) {
 		if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP &&
 		    errno != ENOENT)
 			goto fail;
 		if (errno == ENOENT) {		/* no permall: just restore */
-			if (st_fs.rename(n.bak, n.path) < 0)
+			if (st_fs.renameat(dfd, n.bak, dfd, n.path) < 0)
 				goto fail;
-		} else if (st_fs.rename(n.path, n.tmp) < 0 ||
-		    st_fs.rename(n.bak, n.path) < 0 ||
-		    st_fs.rename(n.tmp, n.bak) < 0) {
+		} else if (st_fs.renameat(dfd, n.path, dfd, n.tmp) < 0 ||
+		    st_fs.renameat(dfd, n.bak, dfd, n.path) < 0 ||
+		    st_fs.renameat(dfd, n.tmp, dfd, n.bak) < 0) {
 			goto fail;
 		}
 	}
 	if (st->cfg.fsync)
-		(void)fsync_dir(((const struct dir_be *)st->priv)->dir);
+		(void)st_fs.fsync(dfd);
 	return ST_OK;
 fail:
-	st_setmsg(msg, msglen, "cannot swap %s and %s: %s", n.path, n.bak,
+	st_setmsg(msg, msglen, "cannot swap %s and %s: %s", p1, p2,
 	    strerror(errno));
 	return ST_IO;
 }
 
 /* Reads a whole regular file of the size in sb; NULL on any doubt. */
 static uint8_t *
-read_exact(const char *path, const struct st_stamp *sp)
+read_exact(int dfd, const char *fname, const struct st_stamp *sp)
 {
 	struct stat sb;
 	uint8_t *b;
@@ -531,8 +726,8 @@ read_exact(const char *path, const struct st_stamp *sp)
 
 	if (sp->size < 0 || (uint64_t)sp->size > ST_BLOB_MAX)
 		return NULL;
-	fd = st_fs.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
-	    0);
+	fd = st_fs.openat(dfd, fname, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC, 0);
 	if (fd < 0)
 		return NULL;
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
@@ -560,18 +755,20 @@ dir_unchanged(struct st_store *st, const char *name)
 {
 	struct dir_be *d = st->priv;
 	struct st_stamp *sp = &d->stamp[st_name_index(name)];
-	char path[PATHBUF];
+	char fname[NAMEBUF];
 	struct stat sb;
 	uint8_t *b;
 	bool ok;
 
-	blob_path(st, false, name, path, sizeof(path));
-	if (lstat(path, &sb) < 0 || !S_ISREG(sb.st_mode) ||
-	    !st_stamp_match(sp, &sb))
+	if (check_dir(st, NULL, 0) != ST_OK)
+		return false;
+	blob_name(st, false, name, fname, sizeof(fname));
+	if (fstatat(d->dfd, fname, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !S_ISREG(sb.st_mode) || !st_stamp_match(sp, &sb))
 		return false;
 	if (!sp->racy)
 		return true;
-	if ((b = read_exact(path, sp)) == NULL)
+	if ((b = read_exact(d->dfd, fname, sp)) == NULL)
 		return false;
 	ok = st_stamp_verify(sp, b, (size_t)sp->size);
 	secure_free(b, (size_t)sp->size);
@@ -582,7 +779,10 @@ static void
 dir_where(const struct st_store *st, const char *name, char *buf,
     size_t buflen)
 {
-	blob_path(st, false, name, buf, buflen);
+	char fname[NAMEBUF];
+
+	blob_name(st, false, name, fname, sizeof(fname));
+	shown(st, fname, buf, buflen);
 }
 
 const struct st_backend st_backend_dir = {

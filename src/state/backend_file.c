@@ -16,6 +16,13 @@
  * the devices we care about). A block device without room for the
  * scratch area falls back to writing in place like the reference.
  * Never formats a file that holds anything but zeros (§3.2 do better).
+ *
+ * The fd stays open for the life of the store, but it stands for PATH
+ * only while PATH names its file (same device and inode; for a block
+ * device the same st_rdev). Every operation checks that first; if PATH
+ * was replaced (restored from a backup, renamed over) or removed, it is
+ * opened again by the rules of the first open, and the lock taken again
+ * if we held it, so that we never write to a file nobody will read.
  */
 #include "config.h"
 
@@ -49,6 +56,9 @@ struct file_be {
 	char		*path;
 	int		 fd;
 	bool		 blkdev;
+	dev_t		 dev;	/* what fd is: st_dev/st_ino, or st_rdev */
+	ino_t		 ino;
+	dev_t		 rdev;
 	/*
 	 * The file as our last load or write left it, and which blobs we
 	 * read or wrote since the file last changed under us
@@ -68,7 +78,7 @@ observe(struct file_be *f, struct stat *sb)
 {
 	struct stat psb;
 
-	if (f->blkdev || fstat(f->fd, sb) < 0 || stat(f->path, &psb) < 0 ||
+	if (f->blkdev || fstat(f->fd, sb) < 0 || lstat(f->path, &psb) < 0 ||
 	    psb.st_dev != sb->st_dev || psb.st_ino != sb->st_ino ||
 	    !st_stamp_match(&f->stamp, sb)) {
 		memset(f->known, 0, sizeof(f->known));
@@ -314,14 +324,62 @@ maybe_format(struct st_store *st, struct file_be *f, uint64_t size,
 	return ST_OK;
 }
 
+/* The path still names the file (or device) we have open. */
+static bool
+same_file(const struct file_be *f, const struct stat *psb)
+{
+	if (f->blkdev)
+		return S_ISBLK(psb->st_mode) && psb->st_rdev == f->rdev;
+	return S_ISREG(psb->st_mode) && psb->st_dev == f->dev &&
+	    psb->st_ino == f->ino;
+}
+
+/*
+ * Opens f->path by the rules of §3.2 into f->fd (the fd is closed on
+ * failure): created with the state mode if missing, a regular file with
+ * one link or a block device, never through a symlink, formatted only
+ * if it holds nothing but zeros.
+ */
+static enum st_err
+open_path(struct st_store *st, struct file_be *f, char *msg, size_t msglen,
+    char *notice, size_t noticelen)
+{
+	mode_t mode = st->cfg.mode_set ? st->cfg.mode : 0600;
+	struct stat sb;
+	uint64_t size = 0;
+	enum st_err rc;
+
+	f->fd = st_open_file(AT_FDCWD, f->path, O_RDWR | O_CREAT, mode, true,
+	    "linear NVRAM store", f->path, &sb, msg, msglen);
+	if (f->fd < 0) {
+		if (errno == ENOENT)
+			st_setmsg(msg, msglen, "cannot open '%s': %s", f->path,
+			    strerror(errno));
+		return errno == EPERM ? ST_INVAL : ST_IO;
+	}
+	f->blkdev = S_ISBLK(sb.st_mode);
+	f->dev = sb.st_dev;
+	f->ino = sb.st_ino;
+	f->rdev = sb.st_rdev;
+	/* COMPAT: §3 an explicit mode is forced, but only on our own file */
+	if (!f->blkdev && st->cfg.mode_set && (sb.st_mode & 07777) != mode &&
+	    st_owned(&sb))
+		(void)st_fs.fchmod(f->fd, mode);
+	if ((rc = file_size(f, &size, msg, msglen)) != ST_OK ||
+	    (rc = maybe_format(st, f, size, msg, msglen, notice,
+	    noticelen)) != ST_OK) {
+		st_fs.close(f->fd);
+		f->fd = -1;
+		return rc;
+	}
+	return ST_OK;
+}
+
 static enum st_err
 file_open(struct st_store *st, const char *path, char *msg, size_t msglen,
     char *notice, size_t noticelen)
 {
-	mode_t mode = st->cfg.mode_set ? st->cfg.mode : 0600;
 	struct file_be *f;
-	struct stat sb;
-	uint64_t size = 0;
 	enum st_err rc;
 
 	if ((f = calloc(1, sizeof(*f))) == NULL ||
@@ -329,43 +387,49 @@ file_open(struct st_store *st, const char *path, char *msg, size_t msglen,
 		free(f);
 		return ST_NOMEM;
 	}
+	if ((rc = open_path(st, f, msg, msglen, notice, noticelen)) != ST_OK) {
+		free(f->path);
+		free(f);
+		return rc;
+	}
 	st->priv = f;
-	f->fd = st_fs.open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-	    mode);
-	if (f->fd < 0) {
-		st_setmsg(msg, msglen, "cannot open '%s': %s", path,
-		    strerror(errno));
-		rc = ST_IO;
-		goto fail;
-	}
-	if (fstat(f->fd, &sb) < 0) {
-		st_setmsg(msg, msglen, "cannot stat '%s': %s", path,
-		    strerror(errno));
-		rc = ST_IO;
-		goto fail;
-	}
-	if (S_ISBLK(sb.st_mode)) {
-		f->blkdev = true;
-	} else if (!S_ISREG(sb.st_mode)) {
-		st_setmsg(msg, msglen, "'%s' is neither a regular file nor a "
-		    "block device", path);
-		rc = ST_INVAL;
-		goto fail;
-	} else if (st->cfg.mode_set && (sb.st_mode & 07777) != mode) {
-		(void)st_fs.fchmod(f->fd, mode);
-	}
-	if ((rc = file_size(f, &size, msg, msglen)) != ST_OK ||
-	    (rc = maybe_format(st, f, size, msg, msglen, notice,
-	    noticelen)) != ST_OK)
-		goto fail;
 	return ST_OK;
-fail:
-	if (f->fd >= 0)
-		st_fs.close(f->fd);
-	free(f->path);
-	free(f);
-	st->priv = NULL;
-	return rc;
+}
+
+/*
+ * Before every operation: if the path no longer names our file, open
+ * what is there now (or create it), lock it if we hold the lock, and
+ * use it from now on. If that fails (another process holds the lock of
+ * the new file, or it is no linear store), the operation fails and the
+ * old fd stays, so the next operation tries again.
+ */
+static enum st_err
+follow_path(struct st_store *st, char *msg, size_t msglen)
+{
+	struct file_be *f = st->priv, nf;
+	struct stat psb;
+	enum st_err rc;
+	int saved;
+
+	if (lstat(f->path, &psb) == 0 && same_file(f, &psb))
+		return ST_OK;
+	nf = *f;
+	if ((rc = open_path(st, &nf, msg, msglen, NULL, 0)) != ST_OK)
+		return rc;
+	if (st->locked && st->cfg.lock && st_setlk(nf.fd, F_WRLCK) < 0) {
+		saved = errno;
+		st_fs.close(nf.fd);
+		st_setmsg(msg, msglen, "'%s' was replaced and the new file "
+		    "cannot be locked: %s", f->path, saved == EAGAIN ||
+		    saved == EACCES ? "it is locked by another process" :
+		    strerror(saved));
+		return saved == EAGAIN || saved == EACCES ? ST_LOCKED : ST_IO;
+	}
+	st_fs.close(f->fd);
+	*f = nf;
+	memset(f->known, 0, sizeof(f->known));
+	st_stamp_clear(&f->stamp);
+	return ST_OK;
 }
 
 static void
@@ -384,9 +448,13 @@ file_close(struct st_store *st)
 static enum st_err
 file_trylock(struct st_store *st, char *msg, size_t msglen)
 {
-	struct file_be *f = st->priv;
+	struct file_be *f;
+	enum st_err rc;
 	int saved;
 
+	if ((rc = follow_path(st, msg, msglen)) != ST_OK)
+		return rc;
+	f = st->priv;
 	if (st_setlk(f->fd, F_WRLCK) == 0)
 		return ST_OK;
 	saved = errno;
@@ -417,6 +485,8 @@ file_load(struct st_store *st, const char *name, uint8_t **buf,
 	struct stat sb;
 	enum st_err rc;
 
+	if ((rc = follow_path(st, msg, msglen)) != ST_OK)
+		return rc;
 	/* stamp taken before reading: a racing write can only void it */
 	seen = observe(f, &sb);
 	f->known[idx] = false;
@@ -469,7 +539,8 @@ file_size_of(struct st_store *st, const char *name, size_t *len, char *msg,
 	struct lhdr h;
 	enum st_err rc;
 
-	if ((rc = read_hdr(f, &h, msg, msglen)) != ST_OK)
+	if ((rc = follow_path(st, msg, msglen)) != ST_OK ||
+	    (rc = read_hdr(f, &h, msg, msglen)) != ST_OK)
 		return rc;
 	if (h.s[st_name_index(name)].off == 0)
 		return ST_NOENT;
@@ -684,6 +755,8 @@ file_save(struct st_store *st, const char *name, const uint8_t *buf,
 	struct stat sb;
 	enum st_err rc;
 
+	if ((rc = follow_path(st, msg, msglen)) != ST_OK)
+		return rc;
 	(void)observe(f, &sb);
 	f->known[idx] = false;
 	if ((rc = read_hdr(f, &old, msg, msglen)) != ST_OK)
@@ -712,6 +785,8 @@ file_del(struct st_store *st, const char *name, bool must_exist, char *msg,
 	struct stat sb;
 	enum st_err rc;
 
+	if ((rc = follow_path(st, msg, msglen)) != ST_OK)
+		return rc;
 	(void)observe(f, &sb);
 	f->known[idx] = false;
 	if ((rc = read_hdr(f, &old, msg, msglen)) != ST_OK)

@@ -92,6 +92,22 @@ enum st_err	 st_encrypt_v1(const struct st_key *key, const uint8_t *p,
  * and two opens within one process exclude each other as well.
  */
 int		 st_setlk(int fd, short type);
+/*
+ * Opens 'name' relative to dfd (AT_FDCWD: a path) with 'flags' plus
+ * O_NOFOLLOW and O_CLOEXEC, without blocking on a FIFO, and keeps it only
+ * if it is a regular file with one link (or, with blk_ok, a block
+ * device): a symlink or hard link could make us read, lock or chmod
+ * another TPM's or user's file. 'what' ("state file") and 'shown' (the
+ * path) name it in msg. Returns the fd and its fstat in *sb, or -1 with
+ * errno set: EPERM if the file is refused by these rules, ENOENT with
+ * msg left alone (the caller decides whether a missing file is an
+ * error), or the error of open(2).
+ */
+int		 st_open_file(int dfd, const char *name, int flags, mode_t mode,
+		    bool blk_ok, const char *what, const char *shown,
+		    struct stat *sb, char *msg, size_t msglen);
+/* True if the file is ours (euid): only then may we chmod it. */
+bool		 st_owned(const struct stat *sb);
 
 /* ------------------------------------------------------------ stamp.c */
 

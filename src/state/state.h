@@ -197,21 +197,25 @@ void		 st_store_where(const struct st_store *, const char *name,
 
 /*
  * Test seam: every file system call of the backends goes through this
- * table; tests replace entries to fail the Nth write/fsync/rename.
+ * table; tests replace entries to fail the Nth write/fsync/rename. The
+ * directory backend names its files relative to a directory fd (the *at
+ * calls); key files and the linear file are opened by path.
  */
 struct st_fsops {
 	int	(*open)(const char *, int, mode_t);
+	int	(*openat)(int, const char *, int, mode_t);
 	ssize_t	(*write)(int, const void *, size_t);
 	ssize_t	(*pwrite)(int, const void *, size_t, off_t);
 	int	(*fsync)(int);
 	int	(*close)(int);
-	int	(*rename)(const char *, const char *);
+	int	(*renameat)(int, const char *, int, const char *);
 	int	(*unlink)(const char *);
+	int	(*unlinkat)(int, const char *, int);
 	int	(*ftruncate)(int, off_t);
 	ssize_t	(*pread)(int, void *, size_t, off_t);
 	int	(*fchmod)(int, mode_t);
-	/* Atomically swap two names (renameat2 RENAME_EXCHANGE). */
-	int	(*exchange)(const char *, const char *);
+	/* Atomically swap two names in directory dfd (RENAME_EXCHANGE). */
+	int	(*exchange)(int dfd, const char *, const char *);
 };
 extern struct st_fsops st_fs;
 

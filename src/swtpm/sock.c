@@ -1,7 +1,10 @@
 /*
  * Listening sockets. The reference binds at the final unix path before
  * it listens, so a client racing the path's creation gets ECONNREFUSED;
- * here the path appears by rename() only once the socket listens.
+ * here the path appears by rename() only once the socket listens. The
+ * reference also unlinks whatever is at the path first; here only a
+ * stale socket is replaced, and a file, directory, symlink or a socket
+ * that someone listens on is refused.
  */
 #include "config.h"
 
@@ -15,6 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/random.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -40,21 +44,174 @@ fill_sun(struct sockaddr_un *sun, const char *path)
 }
 
 /*
- * A temporary name next to path, or "" if it would not fit. bind(2)
- * refuses a name that exists, so pid and a counter are unique enough.
+ * What is at path now: ENOENT (nothing), 0 (a stale socket: nobody
+ * accepts on it; *sb is its lstat), or -1 with a message (anything
+ * else is refused: a file, directory or symlink that the rename into
+ * place would destroy, or a socket that another process listens on).
+ */
+static int
+check_target(const char *path, struct stat *sb, char *err, size_t errlen)
+{
+	struct sockaddr_un sun;
+	int fd, rc, saved;
+
+	if (lstat(path, sb) < 0) {
+		if (errno == ENOENT)
+			return ENOENT;
+		snprintf(err, errlen, "Could not open UnixIO socket: cannot "
+		    "stat '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISSOCK(sb->st_mode)) {
+		snprintf(err, errlen, "Could not open UnixIO socket: '%s' "
+		    "exists and is not a socket", path);
+		return -1;
+	}
+	/* non-blocking: a full backlog answers EAGAIN, not a wait */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || fill_sun(&sun, path) < 0) {
+		saved = errno;
+		if (fd >= 0)
+			close(fd);
+		snprintf(err, errlen, "Could not open UnixIO socket: %s",
+		    strerror(saved));
+		return -1;
+	}
+	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	saved = errno;
+	close(fd);
+	if (rc < 0 && (saved == ECONNREFUSED || saved == ENOENT))
+		return saved == ENOENT ? ENOENT : 0;
+	if (rc == 0 || saved == EAGAIN || saved == EINPROGRESS)
+		snprintf(err, errlen, "Could not open UnixIO socket: '%s' is "
+		    "in use by another process", path);
+	else
+		snprintf(err, errlen, "Could not open UnixIO socket: cannot "
+		    "tell whether '%s' is in use: %s", path, strerror(saved));
+	return -1;
+}
+
+/*
+ * A temporary name next to path with a random part, or "" if it would
+ * not fit. Another user who can write to the directory cannot guess it,
+ * and bind(2) refuses a name that exists, so it cannot be taken from us.
  */
 static void
 tmp_name(const char *path, char *out, size_t outlen)
 {
 	const char *slash = strrchr(path, '/');
 	size_t dirlen = slash != NULL ? (size_t)(slash - path) + 1 : 0;
-	static unsigned counter;
+	unsigned char r[8];
 	int n;
 
-	n = snprintf(out, outlen, "%.*s.swtpm-%ld-%u", (int)dirlen, path,
-	    (long)getpid(), counter++);
+	out[0] = '\0';
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		return;
+	n = snprintf(out, outlen, "%.*s.swtpm-%02x%02x%02x%02x%02x%02x%02x"
+	    "%02x", (int)dirlen, path, r[0], r[1], r[2], r[3], r[4], r[5],
+	    r[6], r[7]);
 	if (n < 0 || (size_t)n >= outlen)
 		out[0] = '\0';
+}
+
+/* bind(2) with the socket file created in mode 'mode' exactly. */
+static int
+bind_mode(int fd, const char *path, mode_t mode)
+{
+	struct sockaddr_un sun;
+	mode_t old;
+	int rc, saved;
+
+	(void)fill_sun(&sun, path);
+	/* the socket inode gets 0777 & ~umask: no chmod by path needed */
+	old = umask(~mode & 0777);
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	saved = errno;
+	umask(old);
+	errno = saved;
+	return rc;
+}
+
+/*
+ * chown of the socket we just bound at path, through an O_PATH fd of
+ * exactly that name: never a symlink, and only a socket of ours with one
+ * link (not a file someone put there in its place).
+ */
+static int
+chown_socket(const char *path, bool set_uid, uid_t uid, bool set_gid,
+    gid_t gid)
+{
+	struct stat sb;
+	int fd, rc = -1, saved;
+
+	if (!set_uid && !set_gid)
+		return 0;
+	if ((fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -1;
+	if (fstat(fd, &sb) < 0)
+		goto out;
+	if (!S_ISSOCK(sb.st_mode) || sb.st_uid != geteuid() ||
+	    sb.st_nlink != 1) {
+		errno = EPERM;
+		goto out;
+	}
+	rc = fchownat(fd, "", set_uid ? uid : (uid_t)-1,
+	    set_gid ? gid : (gid_t)-1, AT_EMPTY_PATH);
+out:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+/*
+ * Moves the listening socket at tmp to path. Nothing there: a rename
+ * that cannot replace anything. A stale socket (stale: its lstat): the
+ * names are exchanged, and what comes out under tmp must be that
+ * socket, else it goes back. Returns 0, 1 if path changed since it was
+ * checked (check again), -1 on error, -2 if what took the stale
+ * socket's place could not be put back (it is now at tmp: keep it).
+ */
+static int
+move_into_place(const char *tmp, const char *path, const struct stat *stale)
+{
+	struct stat sb;
+	int saved;
+
+	if (stale == NULL) {
+		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path,
+		    RENAME_NOREPLACE) == 0)
+			return 0;
+		if (errno == EEXIST)
+			return 1;
+		if (errno != EINVAL && errno != ENOSYS)
+			return -1;
+		/* no renameat2 flags here: link(2) never replaces either */
+		if (link(tmp, path) < 0)
+			return errno == EEXIST ? 1 : -1;
+		(void)unlink(tmp);
+		return 0;
+	}
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) < 0) {
+		if (errno == ENOENT)
+			return 1;
+		if (errno != EINVAL && errno != ENOSYS)
+			return -1;
+		return rename(tmp, path);	/* the reference's window */
+	}
+	if (lstat(tmp, &sb) == 0 && S_ISSOCK(sb.st_mode) &&
+	    sb.st_dev == stale->st_dev && sb.st_ino == stale->st_ino) {
+		(void)unlink(tmp);
+		return 0;
+	}
+	/* something else took the stale socket's place: put it back */
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) < 0) {
+		saved = errno;
+		(void)unlink(path);	/* our socket */
+		errno = saved;
+		return -2;
+	}
+	return 1;
 }
 
 int
@@ -63,32 +220,58 @@ sock_unix_listen(const char *path, mode_t mode, bool set_uid, uid_t uid,
 {
 	struct sockaddr_un sun;
 	char tmp[sizeof(sun.sun_path)];
-	const char *bindpath;
-	int fd, saved;
+	const char *bindpath = path;
+	struct stat sb;
+	int fd = -1, saved, state, tries, moved = 1;
 
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		snprintf(err, errlen, "Path for UnixIO socket is too long");
 		return -1;
 	}
-	tmp_name(path, tmp, sizeof(tmp));
-	bindpath = tmp[0] != '\0' ? tmp : path;
+	if ((state = check_target(path, &sb, err, errlen)) < 0)
+		return -1;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		goto fail;
-	if (bindpath == path)
-		(void)unlink(path);
-	(void)fill_sun(&sun, bindpath);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+	for (tries = 0; tries < 100; tries++) {
+		tmp_name(path, tmp, sizeof(tmp));
+		if (tmp[0] == '\0')
+			break;
+		if (bind_mode(fd, tmp, mode) == 0) {
+			bindpath = tmp;
+			break;
+		}
+		if (errno != EADDRINUSE)
+			goto fail;
+	}
+	if (bindpath == path) {
+		/* no room for a temporary name: the reference's way */
+		if (state == 0)
+			(void)unlink(path);
+		if (bind_mode(fd, path, mode) < 0)
+			goto fail;
+	}
+	if (chown_socket(bindpath, set_uid, uid, set_gid, gid) < 0 ||
+	    listen(fd, 1) < 0)
+		goto fail_unlink;
+	for (tries = 0; bindpath != path && tries < 3; tries++) {
+		moved = move_into_place(tmp, path, state == 0 ? &sb : NULL);
+		if (moved <= 0)
+			break;
+		/* path changed under us: look again */
+		if ((state = check_target(path, &sb, err, errlen)) < 0) {
+			(void)unlink(tmp);
+			close(fd);
+			return -1;
+		}
+	}
+	if (moved == -2)
 		goto fail;
-	if (chmod(bindpath, mode) < 0)
+	if (bindpath != path && moved != 0) {
+		if (moved > 0)
+			errno = EBUSY;
 		goto fail_unlink;
-	if ((set_uid || set_gid) && chown(bindpath, set_uid ? uid : (uid_t)-1,
-	    set_gid ? gid : (gid_t)-1) < 0)
-		goto fail_unlink;
-	if (listen(fd, 1) < 0)
-		goto fail_unlink;
-	if (bindpath != path && rename(bindpath, path) < 0)
-		goto fail_unlink;
+	}
 	return fd;
 fail_unlink:
 	saved = errno;

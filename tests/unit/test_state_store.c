@@ -76,16 +76,16 @@ f_close(int fd)
 }
 
 static int
-f_rename(const char *a, const char *b)
+f_renameat(int da, const char *a, int db, const char *b)
 {
-	return hit(OP_RENAME) ? -1 : real_fs.rename(a, b);
+	return hit(OP_RENAME) ? -1 : real_fs.renameat(da, a, db, b);
 }
 
 /* The name swap is the rename of the directory backend. */
 static int
-f_exchange(const char *a, const char *b)
+f_exchange(int dfd, const char *a, const char *b)
 {
-	return hit(OP_RENAME) ? -1 : real_fs.exchange(a, b);
+	return hit(OP_RENAME) ? -1 : real_fs.exchange(dfd, a, b);
 }
 
 static int
@@ -98,6 +98,12 @@ static int
 f_open(const char *p, int fl, mode_t m)
 {
 	return hit(OP_OPEN) ? -1 : real_fs.open(p, fl, m);
+}
+
+static int
+f_openat(int dfd, const char *p, int fl, mode_t m)
+{
+	return hit(OP_OPEN) ? -1 : real_fs.openat(dfd, p, fl, m);
 }
 
 static void
@@ -115,13 +121,14 @@ static const struct st_store_cfg cfg_tpm2 = {
 	.tpm2 = true, .mode = 0640, .lock = true, .fsync = true,
 };
 
+/* The last 16 results stay valid. */
 static const char *
 path_in(const char *name)
 {
-	static char p[4][512];
+	static char p[16][512];
 	static int i;
 
-	i = (i + 1) % 4;
+	i = (i + 1) % 16;
 	snprintf(p[i], sizeof(p[i]), "%s/%s", tdir, name);
 	return p[i];
 }
@@ -195,11 +202,15 @@ clean_dir(void)
 	    "tpm2-00.volatilestate", "tpm2-00.savestate", "tpm-00.permall",
 	    "TMP2-00.permall", "TMP-00.permall", ".lock", "linear", "bad",
 	    "tpm2-00.permall.bak", "tpm2-00.permall.tmp",
-	    "TMP2-00.volatilestate" };
+	    "TMP2-00.volatilestate", "other", "junk", "newlock",
+	    "linear.new" };
+	char p[512];
 	size_t i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		unlink(path_in(names[i]));
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", tdir, names[i]);
+		unlink(p);
+	}
 }
 
 /* ------------------------------------------------------------ dir */
@@ -1074,6 +1085,580 @@ test_linear_unchanged(void)
 	unlink(path_in("copy"));
 }
 
+/* --------------------------------------- symlinks, FIFOs, links, owners */
+
+static mode_t
+mode_of(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 ? sb.st_mode & 07777 : (mode_t)-1;
+}
+
+static bool
+has(const char *hay, const char *needle)
+{
+	if (strstr(hay, needle) != NULL)
+		return true;
+	fprintf(stderr, "'%s' not in '%s'\n", needle, hay);
+	return false;
+}
+
+/*
+ * A symlink, FIFO or hard link at a state file name is refused by load
+ * and save with a message naming the file, and the file it points to
+ * keeps its mode and contents.
+ */
+static void
+test_dir_links(void)
+{
+	const char *p = path_in("tpm2-00.permall"), *o = path_in("other");
+	struct st_store *st;
+	uint8_t a[64], secret[32], *b = NULL;
+	size_t len = 0;
+
+	clean_dir();
+	unlink(o);
+	fill(a, sizeof(a), 1);
+	fill(secret, sizeof(secret), 7);
+	write_file(o, secret, sizeof(secret));
+	T_ASSERT(chmod(o, 0444) == 0);
+	snprintf(uri, sizeof(uri), "dir://%s", tdir);
+	T_ASSERT((st = open_store(uri, &cfg_tpm2)) != NULL);
+	T_ASSERT(st_store_lock(st, 0, msg, sizeof(msg)) == ST_OK);
+
+	/* symlink: not followed, not chmod'ed, not replaced */
+	T_ASSERT(symlink(o, p) == 0);
+	T_EQ_U(st_store_load(st, "permall", &b, &len, msg, sizeof(msg)),
+	    ST_IO);
+	T_CHECK(has(msg, p) && has(msg, "symbolic link"));
+	T_CHECK(b == NULL);
+	T_EQ_U(mode_of(o), 0444);
+	T_EQ_U(st_store_save(st, "permall", a, sizeof(a), msg, sizeof(msg)),
+	    ST_IO);
+	T_CHECK(has(msg, p) && has(msg, "symbolic link"));
+	T_CHECK(!exists(path_in("TMP2-00.permall")));
+	T_CHECK(file_is(o, secret, sizeof(secret)));
+	T_CHECK(!st_store_unchanged(st, "permall"));
+	/* deleting removes the link only */
+	T_EQ_U(st_store_delete(st, "permall", true, msg, sizeof(msg)), ST_OK);
+	T_CHECK(file_is(o, secret, sizeof(secret)));
+
+	/* hard link to another TPM's file */
+	T_ASSERT(link(o, p) == 0);
+	T_EQ_U(st_store_load(st, "permall", &b, &len, msg, sizeof(msg)),
+	    ST_IO);
+	T_CHECK(has(msg, p) && has(msg, "2 hard links"));
+	T_EQ_U(mode_of(o), 0444);
+	T_EQ_U(st_store_save(st, "permall", a, sizeof(a), msg, sizeof(msg)),
+	    ST_IO);
+	T_CHECK(has(msg, "hard links"));
+	T_CHECK(file_is(o, secret, sizeof(secret)));
+	T_ASSERT(unlink(p) == 0);
+
+	/* FIFO: refused at once, not waited on */
+	T_ASSERT(mkfifo(p, 0600) == 0);
+	alarm(10);
+	T_EQ_U(st_store_load(st, "permall", &b, &len, msg, sizeof(msg)),
+	    ST_IO);
+	alarm(0);
+	T_CHECK(has(msg, p) && has(msg, "FIFO"));
+	T_EQ_U(st_store_save(st, "permall", a, sizeof(a), msg, sizeof(msg)),
+	    ST_IO);
+	T_ASSERT(unlink(p) == 0);
+
+	/* a directory in the way of a save */
+	T_ASSERT(mkdir(p, 0700) == 0);
+	T_EQ_U(st_store_save(st, "permall", a, sizeof(a), msg, sizeof(msg)),
+	    ST_IO);
+	T_CHECK(has(msg, "not a regular file"));
+	T_CHECK(!exists(path_in("TMP2-00.permall")));
+	T_ASSERT(rmdir(p) == 0);
+
+	/* and a plain file works as before */
+	T_EQ_U(st_store_save(st, "permall", a, sizeof(a), msg, sizeof(msg)),
+	    ST_OK);
+	T_CHECK(load_is(st, "permall", a, sizeof(a)));
+	st_store_free(st);
+	free(b);
+	unlink(o);
+}
+
+/* The §2.3 mode fix-up never touches a file owned by someone else. */
+static void
+test_dir_foreign_owner(void)
+{
+	const char *p = path_in("tpm2-00.permall");
+	struct st_store_cfg cfg = cfg_tpm2;
+	struct st_store *st;
+	uint8_t a[64];
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "# test_dir_foreign_owner: not root, "
+		    "skipped\n");
+		return;
+	}
+	clean_dir();
+	fill(a, sizeof(a), 2);
+	write_file(p, a, sizeof(a));
+	T_ASSERT(chown(p, 65534, 65534) == 0 && chmod(p, 0444) == 0);
+	snprintf(uri, sizeof(uri), "dir://%s", tdir);
+	T_ASSERT((st = open_store(uri, &cfg)) != NULL);
+	T_CHECK(load_is(st, "permall", a, sizeof(a)));
+	T_EQ_U(mode_of(p), 0444);
+	st_store_free(st);
+	cfg.mode = 0600;
+	cfg.mode_set = true;
+	T_ASSERT((st = open_store(uri, &cfg)) != NULL);
+	T_CHECK(load_is(st, "permall", a, sizeof(a)));
+	T_EQ_U(mode_of(p), 0444);
+	st_store_free(st);
+	/* our own file is still fixed */
+	T_ASSERT(chown(p, 0, 0) == 0);
+	T_ASSERT((st = open_store(uri, &cfg)) != NULL);
+	T_CHECK(load_is(st, "permall", a, sizeof(a)));
+	T_EQ_U(mode_of(p), 0600);
+	st_store_free(st);
+	/* linear file: mode= is not forced on a foreign file */
+	snprintf(uri, sizeof(uri), "file://%s", path_in("linear"));
+	T_ASSERT((st = open_store(uri, &cfg)) != NULL);
+	st_store_free(st);
+	T_ASSERT(chown(path_in("linear"), 65534, 65534) == 0 &&
+	    chmod(path_in("linear"), 0644) == 0);
+	T_ASSERT((st = open_store(uri, &cfg)) != NULL);
+	T_EQ_U(mode_of(path_in("linear")), 0644);
+	st_store_free(st);
+}
+
+/* .lock: never truncated, never a FIFO or symlink, never waited on. */
+static void
+test_dir_lockfile(void)
+{
+	const char *l = path_in(".lock"), *o = path_in("other");
+	struct st_store *st;
+	uint8_t junk[10];
+
+	clean_dir();
+	unlink(o);
+	fill(junk, sizeof(junk), 3);
+	snprintf(uri, sizeof(uri), "dir://%s", tdir);
+	T_ASSERT((st = open_store(uri, &cfg_tpm2)) != NULL);
+
+	T_ASSERT(mkfifo(l, 0600) == 0);
+	alarm(10);
+	T_EQ_U(st_store_lock(st, 0, msg, sizeof(msg)), ST_IO);
+	alarm(0);
+	T_CHECK(has(msg, l) && has(msg, "FIFO"));
+	T_CHECK(!st_store_is_locked(st));
+	T_ASSERT(unlink(l) == 0);
+
+	write_file(o, junk, sizeof(junk));
+	T_ASSERT(symlink(o, l) == 0);
+	T_EQ_U(st_store_lock(st, 0, msg, sizeof(msg)), ST_IO);
+	T_CHECK(has(msg, l) && has(msg, "symbolic link"));
+	T_CHECK(file_is(o, junk, sizeof(junk)));
+	T_ASSERT(unlink(l) == 0);
+
+	/* an existing .lock with bytes in it is used as is */
+	write_file(l, junk, sizeof(junk));
+	T_EQ_U(st_store_lock(st, 0, msg, sizeof(msg)), ST_OK);
+	T_CHECK(file_is(l, junk, sizeof(junk)));
+	T_EQ_U(child_lock(uri, &cfg_tpm2, 0), 1);
+	st_store_free(st);
+	unlink(o);
+}
+
+/* Warning for a directory where anyone may swap our files. */
+static void
+test_dir_warning(void)
+{
+	static const struct { mode_t mode; bool warn; } cases[] = {
+		{ 0700, false }, { 0775, false }, { 0777, true },
+		{ 01777, false }, { 0703, true },
+	};
+	char notice[512];
+	struct st_store *st;
+	size_t i;
+
+	snprintf(uri, sizeof(uri), "dir://%s", tdir);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		T_ASSERT(chmod(tdir, cases[i].mode) == 0);
+		notice[0] = 'x';
+		notice[1] = '\0';
+		T_ASSERT(st_store_open(&st, uri, &cfg_tpm2, msg, sizeof(msg),
+		    notice, sizeof(notice)) == ST_OK);
+		if (cases[i].warn) {
+			T_CHECK(has(notice, "warning: state directory '"));
+			T_CHECK(has(notice, tdir));
+			T_CHECK(has(notice, "' is writable by others and not "
+			    "sticky"));
+		} else {
+			T_EQ_STR(notice, "");
+		}
+		st_store_free(st);
+	}
+	T_ASSERT(chmod(tdir, 0700) == 0);
+}
+
+/*
+ * .lock removed or replaced while we hold the lock: another store may
+ * lock the new file; then every write of ours fails with ST_LOCKED and
+ * leaves the files alone. Once it is free, we lock it and write again.
+ */
+static void
+test_dir_lock_replaced(void)
+{
+	struct st_store_cfg cfg = cfg_tpm2;
+	const char *l = path_in(".lock"), *p = path_in("tpm2-00.permall");
+	struct st_store *a, *b;
+	uint8_t va[64], vb[64];
+
+	clean_dir();
+	fill(va, sizeof(va), 1);
+	fill(vb, sizeof(vb), 2);
+	cfg.backup = true;
+	snprintf(uri, sizeof(uri), "dir://%s", tdir);
+	T_ASSERT((a = open_store(uri, &cfg)) != NULL);
+	T_ASSERT((b = open_store(uri, &cfg)) != NULL);
+	T_ASSERT(st_store_lock(a, 0, msg, sizeof(msg)) == ST_OK);
+	T_EQ_U(st_store_save(a, "permall", va, sizeof(va), msg, sizeof(msg)),
+	    ST_OK);
+	T_EQ_U(st_store_save(a, "volatilestate", va, sizeof(va), msg,
+	    sizeof(msg)), ST_OK);
+
+	/* removed: b locks a new .lock and writes */
+	T_ASSERT(unlink(l) == 0);
+	T_EQ_U(st_store_lock(b, 0, msg, sizeof(msg)), ST_OK);
+	T_EQ_U(st_store_save(b, "permall", vb, sizeof(vb), msg, sizeof(msg)),
+	    ST_OK);
+	T_EQ_U(st_store_save(a, "permall", va, sizeof(va), msg, sizeof(msg)),
+	    ST_LOCKED);
+	T_CHECK(has(msg, l) && has(msg, "locked by another process"));
+	T_CHECK(has(msg, p));
+	T_EQ_U(st_store_delete(a, "volatilestate", true, msg, sizeof(msg)),
+	    ST_LOCKED);
+	T_EQ_U(st_store_backup_swap(a, msg, sizeof(msg)), ST_LOCKED);
+	T_CHECK(file_is(p, vb, sizeof(vb)));
+	T_CHECK(exists(path_in("tpm2-00.volatilestate")));
+	T_CHECK(!exists(path_in("TMP2-00.permall")));
+	/* reading is still allowed */
+	T_CHECK(load_is(a, "permall", vb, sizeof(vb)));
+
+	/* b is gone: a takes the new .lock and may write again */
+	st_store_free(b);
+	T_EQ_U(st_store_save(a, "permall", va, sizeof(va), msg, sizeof(msg)),
+	    ST_OK);
+	T_CHECK(file_is(p, va, sizeof(va)));
+	T_EQ_U(child_lock(uri, &cfg, 0), 1);
+
+	/* replaced by another file (rename over), nobody holds it */
+	write_file(path_in("newlock"), NULL, 0);
+	T_ASSERT(rename(path_in("newlock"), l) == 0);
+	T_EQ_U(child_lock(uri, &cfg, 0), 0);	/* not ours yet */
+	T_EQ_U(st_store_delete(a, "volatilestate", true, msg, sizeof(msg)),
+	    ST_OK);
+	T_EQ_U(child_lock(uri, &cfg, 0), 1);	/* ours again */
+
+	/* removed, nobody else: the write creates and locks it */
+	T_ASSERT(unlink(l) == 0);
+	T_EQ_U(st_store_save(a, "permall", vb, sizeof(vb), msg, sizeof(msg)),
+	    ST_OK);
+	T_CHECK(exists(l));
+	T_EQ_U(child_lock(uri, &cfg, 0), 1);
+
+	/* replaced by a FIFO: refused, not waited on */
+	T_ASSERT(unlink(l) == 0 && mkfifo(l, 0600) == 0);
+	alarm(10);
+	T_EQ_U(st_store_save(a, "permall", va, sizeof(va), msg, sizeof(msg)),
+	    ST_IO);
+	alarm(0);
+	T_CHECK(has(msg, "FIFO"));
+	T_CHECK(file_is(p, vb, sizeof(vb)));
+	T_ASSERT(unlink(l) == 0);
+	st_store_free(a);
+
+	/* without the lock (lock=false, or not taken) nothing is checked */
+	cfg.lock = false;
+	T_ASSERT((a = open_store(uri, &cfg)) != NULL);
+	T_ASSERT(st_store_lock(a, 0, msg, sizeof(msg)) == ST_OK);
+	T_EQ_U(st_store_save(a, "permall", va, sizeof(va), msg, sizeof(msg)),
+	    ST_OK);
+	T_CHECK(!exists(l));
+	st_store_free(a);
+}
+
+/* The directory renamed away and restored: PATH is what counts. */
+static void
+test_dir_replaced(void)
+{
+	char old[600], cmd[1400];
+	struct st_store *a;
+	uint8_t va[64], vb[64];
+
+	clean_dir();
+	fill(va, sizeof(va), 1);
+	fill(vb, sizeof(vb), 2);
+	snprintf(old, sizeof(old), "%s.old", tdir);
+	snprintf(uri, sizeof(uri), "dir://%s", tdir);
+	T_ASSERT((a = open_store(uri, &cfg_tpm2)) != NULL);
+	T_ASSERT(st_store_lock(a, 0, msg, sizeof(msg)) == ST_OK);
+	T_EQ_U(st_store_save(a, "permall", va, sizeof(va), msg, sizeof(msg)),
+	    ST_OK);
+	T_CHECK(st_store_unchanged(a, "permall"));
+	/* mv D D.old; cp -a D.old D (a restore) */
+	snprintf(cmd, sizeof(cmd), "mv %s %s && cp -a %s %s", tdir, old, old,
+	    tdir);
+	T_ASSERT(system(cmd) == 0);
+	T_CHECK(!st_store_unchanged(a, "permall"));
+	T_EQ_U(st_store_save(a, "permall", vb, sizeof(vb), msg, sizeof(msg)),
+	    ST_OK);
+	T_CHECK(file_is(path_in("tpm2-00.permall"), vb, sizeof(vb)));
+	/* the lock moved along: the new .lock is ours */
+	T_EQ_U(child_lock(uri, &cfg_tpm2, 0), 1);
+	st_store_free(a);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", old);
+	T_CHECK(system(cmd) == 0);
+}
+
+/* A linear file that is hard-linked, a symlink or a FIFO is refused. */
+static void
+test_linear_links(void)
+{
+	const char *lp = path_in("linear"), *o = path_in("other");
+	struct st_store *st = NULL;
+	uint8_t junk[300];
+
+	clean_dir();
+	unlink(o);
+	fill(junk, sizeof(junk), 5);
+	snprintf(uri, sizeof(uri), "file://%s", lp);
+	T_ASSERT((st = open_store(uri, &cfg_tpm2)) != NULL);
+	st_store_free(st);
+	T_ASSERT(link(lp, o) == 0);
+	T_EQ_U(st_store_open(&st, uri, &cfg_tpm2, msg, sizeof(msg), NULL, 0),
+	    ST_INVAL);
+	T_CHECK(has(msg, lp) && has(msg, "2 hard links"));
+	T_ASSERT(unlink(lp) == 0);
+	T_ASSERT(symlink(o, lp) == 0);
+	T_EQ_U(st_store_open(&st, uri, &cfg_tpm2, msg, sizeof(msg), NULL, 0),
+	    ST_INVAL);
+	T_CHECK(has(msg, lp) && has(msg, "symbolic link"));
+	T_ASSERT(unlink(lp) == 0);
+	T_ASSERT(mkfifo(lp, 0600) == 0);
+	alarm(10);
+	T_EQ_U(st_store_open(&st, uri, &cfg_tpm2, msg, sizeof(msg), NULL, 0),
+	    ST_INVAL);
+	alarm(0);
+	T_CHECK(has(msg, lp) && has(msg, "FIFO"));
+	T_ASSERT(unlink(lp) == 0);
+	unlink(o);
+}
+
+/* Copies path to path.new and renames it over path (a new inode). */
+static void
+replace_with_copy(const char *from, const char *path)
+{
+	char cmd[1400];
+
+	snprintf(cmd, sizeof(cmd), "cp %s %s.new && mv %s.new %s", from, path,
+	    path, path);
+	T_CHECK(system(cmd) == 0);
+}
+
+/*
+ * The linear file replaced or removed while the store is open: every
+ * operation works on the file at the path, never on the old inode.
+ */
+static void
+test_linear_replaced(void)
+{
+	const char *lp = path_in("linear"), *o = path_in("other");
+	struct st_store *a, *b;
+	uint8_t va[300], vb[300], vc[40], junk[300];
+
+	clean_dir();
+	unlink(o);
+	fill(va, sizeof(va), 1);
+	fill(vb, sizeof(vb), 2);
+	fill(vc, sizeof(vc), 3);
+	fill(junk, sizeof(junk), 4);
+	/* another store holding vb */
+	snprintf(uri, sizeof(uri), "file://%s", o);
+	T_ASSERT((b = open_store(uri, &cfg_tpm2)) != NULL);
+	T_ASSERT(st_store_save(b, "permall", vb, sizeof(vb), msg,
+	    sizeof(msg)) == ST_OK);
+	st_store_free(b);
+
+	snprintf(uri, sizeof(uri), "file://%s", lp);
+	T_ASSERT((a = open_store(uri, &cfg_tpm2)) != NULL);
+	T_ASSERT(st_store_lock(a, 0, msg, sizeof(msg)) == ST_OK);
+	T_EQ_U(st_store_save(a, "permall", va, sizeof(va), msg, sizeof(msg)),
+	    ST_OK);
+
+	/* restored from a "backup": reads and writes go to the new file */
+	replace_with_copy(o, lp);
+	T_CHECK(!st_store_unchanged(a, "permall"));
+	T_CHECK(load_is(a, "permall", vb, sizeof(vb)));
+	T_EQ_U(st_store_save(a, "volatilestate", vc, sizeof(vc), msg,
+	    sizeof(msg)), ST_OK);
+	T_ASSERT((b = open_store(uri, &cfg_tpm2)) != NULL);
+	T_CHECK(load_is(b, "permall", vb, sizeof(vb)));
+	T_CHECK(load_is(b, "volatilestate", vc, sizeof(vc)));
+	st_store_free(b);
+	/* and the lock came along */
+	T_EQ_U(child_lock(uri, &cfg_tpm2, 0), 1);
+
+	/* removed: created again, formatted, written */
+	T_ASSERT(unlink(lp) == 0);
+	T_EQ_U(st_store_save(a, "permall", va, sizeof(va), msg, sizeof(msg)),
+	    ST_OK);
+	T_ASSERT((b = open_store(uri, &cfg_tpm2)) != NULL);
+	T_CHECK(load_is(b, "permall", va, sizeof(va)));
+	T_CHECK(absent(b, "volatilestate"));
+	st_store_free(b);
+
+	/* replaced by something that is no store: refused, left alone */
+	write_file(path_in("junk"), junk, sizeof(junk));
+	T_ASSERT(rename(path_in("junk"), lp) == 0);
+	T_EQ_U(st_store_save(a, "permall", vb, sizeof(vb), msg, sizeof(msg)),
+	    ST_CORRUPT);
+	T_CHECK(has(msg, lp));
+	T_CHECK(file_is(lp, junk, sizeof(junk)));
+	{
+		uint8_t *x = NULL;
+		size_t n = 0;
+
+		T_EQ_U(st_store_load(a, "permall", &x, &n, msg, sizeof(msg)),
+		    ST_CORRUPT);
+		free(x);
+	}
+
+	/* replaced by a store another process has locked: no write */
+	replace_with_copy(o, lp);
+	snprintf(uri, sizeof(uri), "file://%s", lp);
+	T_ASSERT((b = open_store(uri, &cfg_tpm2)) != NULL);
+	T_ASSERT(st_store_lock(b, 0, msg, sizeof(msg)) == ST_OK);
+	T_EQ_U(st_store_save(a, "permall", va, sizeof(va), msg, sizeof(msg)),
+	    ST_LOCKED);
+	T_CHECK(has(msg, lp) && has(msg, "locked by another process"));
+	T_CHECK(load_is(b, "permall", vb, sizeof(vb)));
+	st_store_free(b);
+	T_EQ_U(st_store_save(a, "permall", va, sizeof(va), msg, sizeof(msg)),
+	    ST_OK);
+	T_EQ_U(child_lock(uri, &cfg_tpm2, 0), 1);
+	st_store_free(a);
+	T_ASSERT((b = open_store(uri, &cfg_tpm2)) != NULL);
+	T_CHECK(load_is(b, "permall", va, sizeof(va)));
+	st_store_free(b);
+	unlink(o);
+}
+
+/* Attaches a zeroed 64 KiB image to a loop device; "" if that fails. */
+static void
+loop_attach(const char *img, char *dev, size_t devlen)
+{
+	char cmd[1200];
+	FILE *f;
+
+	dev[0] = '\0';
+	snprintf(cmd, sizeof(cmd), "truncate -s 64K %s && losetup -f --show "
+	    "%s 2>/dev/null", img, img);
+	if ((f = popen(cmd, "r")) == NULL)
+		return;
+	if (fgets(dev, (int)devlen, f) == NULL)
+		dev[0] = '\0';
+	dev[strcspn(dev, "\n")] = '\0';
+	pclose(f);
+}
+
+static void
+loop_detach(const char *dev)
+{
+	char cmd[600];
+
+	if (dev[0] == '\0')
+		return;
+	snprintf(cmd, sizeof(cmd), "losetup -d %s", dev);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot detach %s\n", dev);
+}
+
+/*
+ * A block device node replaced by a node of another device: the path
+ * names the device by st_rdev, and that is what a store follows.
+ */
+static void
+test_linear_blkdev_replaced(void)
+{
+	char da[256] = "", db[256] = "", node[512], tmpn[512], u[600];
+	struct st_store *a = NULL, *b = NULL;
+	struct stat sa, sb;
+	uint8_t va[300], vb[300];
+
+/* T_ASSERT that still detaches the loop devices */
+#define OR_OUT(c) do { \
+	if (!(c)) { \
+		fprintf(stderr, "%s:%d: assertion failed: %s\n", __FILE__, \
+		    __LINE__, #c); \
+		t_cur_failed = 1; \
+		goto out; \
+	} \
+} while (0)
+	if (geteuid() != 0 || system("command -v losetup >/dev/null") != 0) {
+		fprintf(stderr, "# test_linear_blkdev_replaced: needs root "
+		    "and losetup, skipped\n");
+		return;
+	}
+	loop_attach(path_in("imga"), da, sizeof(da));
+	loop_attach(path_in("imgb"), db, sizeof(db));
+	if (da[0] == '\0' || db[0] == '\0' || stat(da, &sa) < 0 ||
+	    stat(db, &sb) < 0) {
+		fprintf(stderr, "# test_linear_blkdev_replaced: no loop "
+		    "devices, skipped\n");
+		goto out;
+	}
+	fill(va, sizeof(va), 1);
+	fill(vb, sizeof(vb), 2);
+	/* device b holds vb */
+	snprintf(u, sizeof(u), "file://%s", db);
+	OR_OUT((b = open_store(u, &cfg_tpm2)) != NULL);
+	T_CHECK(st_store_save(b, "permall", vb, sizeof(vb), msg,
+	    sizeof(msg)) == ST_OK);
+	st_store_free(b);
+	b = NULL;
+	/* our own node for device a */
+	snprintf(node, sizeof(node), "%s", path_in("blk"));
+	snprintf(tmpn, sizeof(tmpn), "%s", path_in("blk.new"));
+	unlink(node);
+	OR_OUT(mknod(node, S_IFBLK | 0600, sa.st_rdev) == 0);
+	snprintf(u, sizeof(u), "file://%s", node);
+	OR_OUT((a = open_store(u, &cfg_tpm2)) != NULL);
+	T_EQ_U(st_store_save(a, "permall", va, sizeof(va), msg, sizeof(msg)),
+	    ST_OK);
+	/* another node of the same device: still the same store */
+	OR_OUT(mknod(tmpn, S_IFBLK | 0600, sa.st_rdev) == 0);
+	OR_OUT(rename(tmpn, node) == 0);
+	T_CHECK(load_is(a, "permall", va, sizeof(va)));
+	/* a node of device b: followed */
+	OR_OUT(mknod(tmpn, S_IFBLK | 0600, sb.st_rdev) == 0);
+	OR_OUT(rename(tmpn, node) == 0);
+	T_CHECK(load_is(a, "permall", vb, sizeof(vb)));
+	T_EQ_U(st_store_save(a, "volatilestate", va, 10, msg, sizeof(msg)),
+	    ST_OK);
+	snprintf(u, sizeof(u), "file://%s", db);
+	OR_OUT((b = open_store(u, &cfg_tpm2)) != NULL);
+	T_CHECK(load_is(b, "volatilestate", va, 10));
+out:
+	st_store_free(a);
+	st_store_free(b);
+	unlink(path_in("blk"));
+	loop_detach(da);
+	loop_detach(db);
+	unlink(path_in("imga"));
+	unlink(path_in("imgb"));
+#undef OR_OUT
+}
+
 int
 main(void)
 {
@@ -1082,10 +1667,11 @@ main(void)
 	st_fs.pwrite = f_pwrite;
 	st_fs.fsync = f_fsync;
 	st_fs.close = f_close;
-	st_fs.rename = f_rename;
+	st_fs.renameat = f_renameat;
 	st_fs.exchange = f_exchange;
 	st_fs.ftruncate = f_ftruncate;
 	st_fs.open = f_open;
+	st_fs.openat = f_openat;
 	if (mkdtemp(tdir) == NULL)
 		return 99;
 	T_RUN(test_dir_roundtrip);
@@ -1099,6 +1685,15 @@ main(void)
 	T_RUN(test_linear_faults);
 	T_RUN(test_dir_unchanged);
 	T_RUN(test_linear_unchanged);
+	T_RUN(test_dir_links);
+	T_RUN(test_dir_foreign_owner);
+	T_RUN(test_dir_lockfile);
+	T_RUN(test_dir_warning);
+	T_RUN(test_dir_lock_replaced);
+	T_RUN(test_dir_replaced);
+	T_RUN(test_linear_links);
+	T_RUN(test_linear_replaced);
+	T_RUN(test_linear_blkdev_replaced);
 	clean_dir();
 	rmdir(tdir);
 	T_END();
