@@ -38,8 +38,24 @@ static int	 sig_pipe[2] = { -1, -1 };
 struct run {
 	int		 daemon_pipe;	/* -d: tells the launcher "ready" */
 	char		*pid_path;	/* pid file to remove */
-	const char	*unlink_paths[2]; /* unix sockets we created */
+	/* unix sockets we created, and what they were then */
+	const char	*unlink_paths[2];
+	dev_t		 sock_dev[2];
+	ino_t		 sock_ino[2];
 };
+
+/* Remembers the socket file now at path, to remove it (only it) at exit. */
+static void
+own_socket(struct run *run, int i, const char *path)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode)) {
+		run->unlink_paths[i] = path;
+		run->sock_dev[i] = sb.st_dev;
+		run->sock_ino[i] = sb.st_ino;
+	}
+}
 
 static void
 on_signal(int sig)
@@ -361,7 +377,7 @@ open_channels(const struct sw_opts *o, struct sw_server_cfg *sc,
 				return -1;
 			}
 			sc->ctrl_listen_fd = fd;
-			run->unlink_paths[0] = c->path;
+			own_socket(run, 0, c->path);
 		}
 	} else if (c->type == SW_CHAN_TCP) {
 		if (c->fd >= 0) {
@@ -404,7 +420,7 @@ open_channels(const struct sw_opts *o, struct sw_server_cfg *sc,
 				return -1;
 			}
 			sc->data_listen_fd = fd;
-			run->unlink_paths[1] = d->path;
+			own_socket(run, 1, d->path);
 		}
 	}
 	sc->data_disconnect = d->disconnect;
@@ -492,9 +508,16 @@ cleanup_files(struct run *run)
 		free(run->pid_path);
 		run->pid_path = NULL;
 	}
-	for (i = 0; i < 2; i++)
-		if (run->unlink_paths[i] != NULL)
-			(void)unlink(run->unlink_paths[i]);
+	for (i = 0; i < 2; i++) {
+		const char *p = run->unlink_paths[i];
+		struct stat sb;
+
+		/* not what someone put there since (a file, a new socket) */
+		if (p != NULL && lstat(p, &sb) == 0 && S_ISSOCK(sb.st_mode) &&
+		    sb.st_dev == run->sock_dev[i] &&
+		    sb.st_ino == run->sock_ino[i])
+			(void)unlink(p);
+	}
 }
 
 int

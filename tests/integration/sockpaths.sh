@@ -140,6 +140,21 @@ if sw_start mo socket --tpm2 --tpmstate "dir=$S" \
 	check "mode of the data socket" 640 "$(stat -c %a "$T/m/d")"
 	check "no temporary name left" "c d" "$(cd "$T/m" && echo $(ls -A))"
 	sw_stop mo
+	check "exit: our sockets are removed" "" \
+		"$(cd "$T/m" && echo $(ls -A))"
+fi
+
+# --------------------------- exit: only the sockets we made are removed
+mkdir -p "$T/x"
+if sw_start ex socket --tpm2 --tpmstate "dir=$S" \
+	--ctrl "type=unixio,path=$T/x/c" --server "type=unixio,path=$T/x/d"
+then
+	mv "$T/x/c" "$T/x/moved"
+	echo "someone's file" >"$T/x/c"
+	sw_stop ex
+	check "exit: a file put at the control path since is left alone" \
+		"someone's file" "$(cat "$T/x/c" 2>/dev/null)"
+	check_cmd "exit: the data socket is removed" test ! -e "$T/x/d"
 fi
 
 t_done
