@@ -28,6 +28,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/ioctl.h>
 
 #if defined(__x86_64__)
 #define SW_AUDIT_ARCH	AUDIT_ARCH_X86_64
@@ -104,16 +105,33 @@ static const struct sw_seccomp_rule rules[] = {
 #ifdef SW_SANITIZERS
 	/*
 	 * Only in a build with --enable-sanitizers: what the ASan runtime
-	 * does while serving and LeakSanitizer at exit (it stops the
-	 * process from a thread it clones, which ptraces it).
+	 * does while serving, for its reports, and for LeakSanitizer at
+	 * exit (it stops the process from a task it clones, which ptraces
+	 * it); found as the list above, and by making the report paths run.
 	 */
-	ANY(sigaltstack),	/* ASan: noreturn calls, longjmp */
-	IF(clone, 0, NS_FLAGS, 0),	/* LSan: the tracer thread */
-	ANY(ptrace), ANY(wait4), ANY(prctl), ANY(getppid),
-	ANY(getdents64),	/* LSan: /proc/self/task */
-	ANY(sched_yield), ANY(rt_sigaction), ANY(rt_sigprocmask),
-	IF(mprotect, 2, PROT_EXEC, 0),	/* LSan: the tracer's stack guard */
-	ANY(exit),		/* LSan: the tracer thread ends */
+	ANY(sigaltstack),	/* noreturn calls, longjmp; the tracer */
+	IF(clone, 0, NS_FLAGS, 0),	/* LSan's tracer task */
+	ANY(ptrace),		/* the tracer: attach, registers, detach */
+	ANY(wait4),		/* for the tracer, and in it */
+	ANY(prctl),		/* PR_SET_PTRACER, PR_SET_PDEATHSIG */
+	ANY(getppid), ANY(gettid), ANY(sched_yield),
+	ANY(rt_sigaction), ANY(rt_sigprocmask),	/* the tracer's signals */
+	IF(mprotect, 2, PROT_EXEC, 0),	/* the tracer's stack guard */
+	ANY(exit),		/* the tracer task ends */
+#ifdef SYS_getdents
+	ANY(open), ANY(getdents),	/* /proc/self/task */
+#else
+	ANY(getdents64),
+#endif
+#ifdef SYS_stat
+	ANY(stat),		/* reports: symbolizing */
+#endif
+#ifdef SYS_readlink
+	ANY(readlink),
+#else
+	ANY(readlinkat),
+#endif
+	IF(ioctl, 1, 0xffffffffu, TCGETS),	/* reports: isatty */
 #endif
 };
 
