@@ -241,10 +241,6 @@ install_seccomp(const struct sw_opts *o)
 {
 	if (o->seccomp_action == SW_SECCOMP_NONE)
 		return 0;
-#ifdef SW_SANITIZERS
-	/* LeakSanitizer clones and ptraces the process at exit. */
-	return 0;
-#else
 	if (sw_seccomp_install(o->seccomp_action) == 0)
 		return 0;
 	if (o->seccomp_given) {
@@ -255,7 +251,6 @@ install_seccomp(const struct sw_opts *o)
 	log_msg("Warning: could not install the seccomp filter: %s\n",
 	    strerror(errno));
 	return 0;
-#endif
 }
 
 /*

@@ -1,11 +1,14 @@
 /*
- * Seccomp deny-list filter; see seccomp.h. The BPF program checks the
+ * Seccomp allow-list filter; see seccomp.h. The BPF program checks the
  * architecture (any other ABI, including x32 on x86_64, gets the action),
- * then finds the syscall number in the sorted deny list with a binary
- * search tree of BPF_JGE nodes whose leaves compare a few numbers each.
- * Any path is about a dozen instructions long, which keeps the kernel's
- * check of the filter at install time (it runs the filter once for every
- * syscall number to build its allow cache) short, and start-up with it.
+ * then the few syscalls allowed only with certain arguments, then finds
+ * the syscall number among the sorted others with a binary search tree of
+ * BPF_JGE nodes whose leaves compare a few numbers each. Any path is about
+ * a dozen instructions long, which keeps the kernel's check of the filter
+ * at install time (it runs the filter once for every syscall number to
+ * build its allow cache) short, and start-up with it. The list was found
+ * by tracing the daemon through the whole test suite after the filter is
+ * installed (main.c installs it last before serving).
  */
 #include "config.h"
 
@@ -20,9 +23,12 @@
 
 #include <linux/audit.h>
 #include <linux/filter.h>
-#include <linux/seccomp.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/ioctl.h>
 
 #if defined(__x86_64__)
 #define SW_AUDIT_ARCH	AUDIT_ARCH_X86_64
@@ -31,339 +37,116 @@
 #define SW_AUDIT_ARCH	AUDIT_ARCH_AARCH64
 #endif
 
-#ifndef SECCOMP_RET_KILL_PROCESS
-#define SECCOMP_RET_KILL_PROCESS	0x80000000u
-#endif
-#ifndef SECCOMP_RET_LOG
-#define SECCOMP_RET_LOG			0x7ffc0000u
-#endif
+/* clone(2) flags that make new namespaces */
+#define NS_FLAGS	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | \
+	CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)
 
-static const unsigned int denied[] = {
-#ifdef SYS_execve
-	SYS_execve,
-#endif
-#ifdef SYS_execveat
-	SYS_execveat,
-#endif
-#ifdef SYS_fork
-	SYS_fork,
-#endif
-#ifdef SYS_vfork
-	SYS_vfork,
-#endif
-#ifdef SYS_clone
-	SYS_clone,
-#endif
-#ifdef SYS_clone3
-	SYS_clone3,
-#endif
-#ifdef SYS_setuid
-	SYS_setuid,
-#endif
-#ifdef SYS_setgid
-	SYS_setgid,
-#endif
-#ifdef SYS_setreuid
-	SYS_setreuid,
-#endif
-#ifdef SYS_setregid
-	SYS_setregid,
-#endif
-#ifdef SYS_setresuid
-	SYS_setresuid,
-#endif
-#ifdef SYS_setresgid
-	SYS_setresgid,
-#endif
-#ifdef SYS_setfsuid
-	SYS_setfsuid,
-#endif
-#ifdef SYS_setfsgid
-	SYS_setfsgid,
-#endif
-#ifdef SYS_setgroups
-	SYS_setgroups,
-#endif
-#ifdef SYS_setsid
-	SYS_setsid,
-#endif
-#ifdef SYS_setpgid
-	SYS_setpgid,
-#endif
-#ifdef SYS_prctl
-	SYS_prctl,
-#endif
-#ifdef SYS_ptrace
-	SYS_ptrace,
-#endif
-#ifdef SYS_mount
-	SYS_mount,
-#endif
-#ifdef SYS_umount2
-	SYS_umount2,
-#endif
-#ifdef SYS_move_mount
-	SYS_move_mount,
-#endif
-#ifdef SYS_fsopen
-	SYS_fsopen,
-#endif
-#ifdef SYS_fsconfig
-	SYS_fsconfig,
-#endif
-#ifdef SYS_fsmount
-	SYS_fsmount,
-#endif
-#ifdef SYS_fspick
-	SYS_fspick,
-#endif
-#ifdef SYS_open_tree
-	SYS_open_tree,
-#endif
-#ifdef SYS_mount_setattr
-	SYS_mount_setattr,
-#endif
-#ifdef SYS_chroot
-	SYS_chroot,
-#endif
-#ifdef SYS_pivot_root
-	SYS_pivot_root,
-#endif
-#ifdef SYS_reboot
-	SYS_reboot,
-#endif
-#ifdef SYS_kexec_load
-	SYS_kexec_load,
-#endif
-#ifdef SYS_kexec_file_load
-	SYS_kexec_file_load,
-#endif
-#ifdef SYS_init_module
-	SYS_init_module,
-#endif
-#ifdef SYS_finit_module
-	SYS_finit_module,
-#endif
-#ifdef SYS_delete_module
-	SYS_delete_module,
-#endif
-#ifdef SYS_shmget
-	SYS_shmget,
-#endif
-#ifdef SYS_shmat
-	SYS_shmat,
-#endif
-#ifdef SYS_shmdt
-	SYS_shmdt,
-#endif
-#ifdef SYS_shmctl
-	SYS_shmctl,
-#endif
-#ifdef SYS_semget
-	SYS_semget,
-#endif
-#ifdef SYS_semop
-	SYS_semop,
-#endif
-#ifdef SYS_semctl
-	SYS_semctl,
-#endif
-#ifdef SYS_semtimedop
-	SYS_semtimedop,
-#endif
-#ifdef SYS_msgget
-	SYS_msgget,
-#endif
-#ifdef SYS_msgsnd
-	SYS_msgsnd,
-#endif
-#ifdef SYS_msgrcv
-	SYS_msgrcv,
-#endif
-#ifdef SYS_msgctl
-	SYS_msgctl,
-#endif
-#ifdef SYS_ipc
-	SYS_ipc,
-#endif
-#ifdef SYS_mq_open
-	SYS_mq_open,
-#endif
-#ifdef SYS_mq_unlink
-	SYS_mq_unlink,
-#endif
-#ifdef SYS_mq_timedsend
-	SYS_mq_timedsend,
-#endif
-#ifdef SYS_mq_timedreceive
-	SYS_mq_timedreceive,
-#endif
-#ifdef SYS_mq_notify
-	SYS_mq_notify,
-#endif
-#ifdef SYS_mq_getsetattr
-	SYS_mq_getsetattr,
-#endif
-#ifdef SYS_setxattr
-	SYS_setxattr,
-#endif
-#ifdef SYS_lsetxattr
-	SYS_lsetxattr,
-#endif
-#ifdef SYS_fsetxattr
-	SYS_fsetxattr,
-#endif
-#ifdef SYS_getxattr
-	SYS_getxattr,
-#endif
-#ifdef SYS_lgetxattr
-	SYS_lgetxattr,
-#endif
-#ifdef SYS_fgetxattr
-	SYS_fgetxattr,
-#endif
-#ifdef SYS_listxattr
-	SYS_listxattr,
-#endif
-#ifdef SYS_llistxattr
-	SYS_llistxattr,
-#endif
-#ifdef SYS_flistxattr
-	SYS_flistxattr,
-#endif
-#ifdef SYS_removexattr
-	SYS_removexattr,
-#endif
-#ifdef SYS_lremovexattr
-	SYS_lremovexattr,
-#endif
-#ifdef SYS_fremovexattr
-	SYS_fremovexattr,
-#endif
-#ifdef SYS_inotify_init
-	SYS_inotify_init,
-#endif
-#ifdef SYS_inotify_init1
-	SYS_inotify_init1,
-#endif
-#ifdef SYS_inotify_add_watch
-	SYS_inotify_add_watch,
-#endif
-#ifdef SYS_inotify_rm_watch
-	SYS_inotify_rm_watch,
-#endif
-#ifdef SYS_fanotify_init
-	SYS_fanotify_init,
-#endif
-#ifdef SYS_fanotify_mark
-	SYS_fanotify_mark,
-#endif
-#ifdef SYS_eventfd
-	SYS_eventfd,
-#endif
-#ifdef SYS_eventfd2
-	SYS_eventfd2,
-#endif
-#ifdef SYS_signalfd
-	SYS_signalfd,
-#endif
-#ifdef SYS_signalfd4
-	SYS_signalfd4,
-#endif
-#ifdef SYS_timerfd_create
-	SYS_timerfd_create,
-#endif
-#ifdef SYS_timerfd_settime
-	SYS_timerfd_settime,
-#endif
-#ifdef SYS_timerfd_gettime
-	SYS_timerfd_gettime,
-#endif
-#ifdef SYS_io_setup
-	SYS_io_setup,
-#endif
-#ifdef SYS_io_destroy
-	SYS_io_destroy,
-#endif
-#ifdef SYS_io_submit
-	SYS_io_submit,
-#endif
-#ifdef SYS_io_cancel
-	SYS_io_cancel,
-#endif
-#ifdef SYS_io_getevents
-	SYS_io_getevents,
-#endif
-#ifdef SYS_io_pgetevents
-	SYS_io_pgetevents,
-#endif
-#ifdef SYS_bpf
-	SYS_bpf,
-#endif
-#ifdef SYS_keyctl
-	SYS_keyctl,
-#endif
-#ifdef SYS_add_key
-	SYS_add_key,
-#endif
-#ifdef SYS_request_key
-	SYS_request_key,
-#endif
-#ifdef SYS_sched_setparam
-	SYS_sched_setparam,
-#endif
-#ifdef SYS_sched_setscheduler
-	SYS_sched_setscheduler,
-#endif
-#ifdef SYS_sched_setaffinity
-	SYS_sched_setaffinity,
-#endif
-#ifdef SYS_sched_setattr
-	SYS_sched_setattr,
-#endif
-#ifdef SYS_setrlimit
-	SYS_setrlimit,
-#endif
-#ifdef SYS_prlimit64
-	SYS_prlimit64,
-#endif
-#ifdef SYS_splice
-	SYS_splice,
-#endif
-#ifdef SYS_tee
-	SYS_tee,
-#endif
-#ifdef SYS_vmsplice
-	SYS_vmsplice,
-#endif
-#ifdef SYS_mknod
-	SYS_mknod,
-#endif
-#ifdef SYS_mknodat
-	SYS_mknodat,
-#endif
-#ifdef SYS_acct
-	SYS_acct,
-#endif
-#ifdef SYS_personality
-	SYS_personality,
-#endif
-#ifdef SYS_seccomp
-	SYS_seccomp,
+#define ANY(name)	{ SYS_##name, #name, -1, 0, 0 }
+#define IF(name, arg, mask, val) { SYS_##name, #name, arg, mask, val }
+
+/*
+ * Why each one is here; where glibc picks another syscall on another
+ * architecture or version, both are listed.
+ */
+static const struct sw_seccomp_rule rules[] = {
+	/* requests, responses, state files, log lines, the signal pipe */
+	ANY(read), ANY(write), ANY(close),
+	ANY(pread64), ANY(pwrite64),	/* state files; the linear file */
+	ANY(lseek),		/* libtpms' stdio messages; block devices */
+	ANY(openat),		/* state files, their directory, /dev/null */
+	ANY(fsync),		/* durable state writes (fsync=true) */
+	ANY(ftruncate),		/* the linear file backend */
+	ANY(fchmod),		/* --tpmstate mode= */
+	ANY(fcntl),		/* F_OFD_SETLK/F_SETLK: the storage lock */
+	ANY(newfstatat),	/* stat, fstat, lstat: state file identity */
+	ANY(fstat),		/* fstat of glibc before 2.33 */
+	ANY(renameat2),		/* atomic swap, RENAME_EXCHANGE for backup */
+	ANY(renameat),		/* rename(3) where there is no rename(2) */
+#ifdef SYS_rename
+	ANY(rename),
+#endif
+	ANY(unlinkat),		/* temporary files, deleted state; at exit */
+#ifdef SYS_unlink
+	ANY(unlink),		/* the sockets and pid file */
+#endif
+	ANY(dup3),		/* --daemon: stdout, stderr to /dev/null */
+#ifdef SYS_dup2
+	ANY(dup2),
+#endif
+	/* the event loop and its clients */
+	ANY(ppoll),
+#ifdef SYS_poll
+	ANY(poll),
+#endif
+	ANY(accept4),		/* new data and control connections */
+	ANY(recvmsg),		/* control messages carrying an fd */
+	ANY(recvfrom),		/* recv(3) */
+	ANY(sendto),		/* send(3); READY=1 to NOTIFY_SOCKET */
+	ANY(setsockopt),	/* options of accepted sockets */
+	IF(socket, 0, 0xffffffffu, AF_UNIX),	/* NOTIFY_SOCKET, once */
+	/* memory: malloc, OpenSSL; never new executable memory */
+	ANY(brk), ANY(munmap), ANY(mremap), ANY(madvise),
+	IF(mmap, 2, PROT_EXEC, 0),
+	ANY(futex),		/* OpenSSL's locks */
+	/* random numbers and time */
+	ANY(getrandom),		/* OpenSSL's DRBG, libtpms */
+	ANY(getpid),		/* OpenSSL's fork check */
+	ANY(clock_gettime),	/* CPU-time clock; no vDSO */
+	ANY(gettimeofday),	/* no vDSO */
+#ifdef SYS_time
+	ANY(time),		/* no vDSO */
+#endif
+	ANY(clock_nanosleep),	/* CMD_LOCK_STORAGE retries */
+	ANY(nanosleep),
+	ANY(restart_syscall),	/* poll or sleep resumed after a stop */
+	/* signals and exit */
+	ANY(rt_sigreturn),	/* return from the SIGTERM/SIGINT handler */
+	ANY(exit_group),
+#ifdef SW_SANITIZERS
+	/*
+	 * Only in a build with --enable-sanitizers: what the ASan runtime
+	 * does while serving, for its reports, and for LeakSanitizer at
+	 * exit (it stops the process from a task it clones, which ptraces
+	 * it); found as the list above, and by making the report paths run.
+	 */
+	ANY(sigaltstack),	/* noreturn calls, longjmp; the tracer */
+	IF(clone, 0, NS_FLAGS, 0),	/* LSan's tracer task */
+	ANY(ptrace),		/* the tracer: attach, registers, detach */
+	ANY(wait4),		/* for the tracer, and in it */
+	ANY(prctl),		/* PR_SET_PTRACER, PR_SET_PDEATHSIG */
+	ANY(getppid), ANY(gettid), ANY(sched_yield),
+	ANY(rt_sigaction), ANY(rt_sigprocmask),	/* the tracer's signals */
+	IF(mprotect, 2, PROT_EXEC, 0),	/* the tracer's stack guard */
+	ANY(exit),		/* the tracer task ends */
+#ifdef SYS_getdents
+	ANY(open), ANY(getdents),	/* /proc/self/task */
+#else
+	ANY(getdents64),
+#endif
+#ifdef SYS_stat
+	ANY(stat),		/* reports: symbolizing */
+#endif
+#ifdef SYS_readlink
+	ANY(readlink),
+#else
+	ANY(readlinkat),
+#endif
+	IF(ioctl, 1, 0xffffffffu, TCGETS),	/* reports: isatty */
 #endif
 };
 
-#define NDENY	(sizeof(denied) / sizeof(denied[0]))
+#define NRULES	(sizeof(rules) / sizeof(rules[0]))
 /* numbers compared one by one in a leaf of the tree */
 #define LEAF	4
-/* header (at most 6) + tree: each leaf k + 2, each inner node 1 */
-#define NPROG	(6 + 3 * NDENY + 2)
-_Static_assert(NPROG <= SW_SECCOMP_PROG_MAX, "deny list too long");
+/* header (at most 6), then at most 6 per rule: argument check or tree */
+#define NPROG	(6 + 6 * NRULES)
+_Static_assert(NPROG <= SW_SECCOMP_PROG_MAX, "allow list too long");
 
-unsigned
-sw_seccomp_denied_count(void)
+const struct sw_seccomp_rule *
+sw_seccomp_rules(size_t *n)
 {
-	return (unsigned)NDENY;
+	*n = NRULES;
+	return rules;
 }
 
 static int
@@ -389,7 +172,7 @@ tree_len(size_t lo, size_t hi)
  * Emits the search for the syscall number (in the accumulator) among the
  * sorted nr[lo, hi) at prog[*n]: an inner node jumps to its right half if
  * the number is >= the first one there, else falls into its left half; a
- * leaf compares each number and ends with "allow" and "action" returns.
+ * leaf compares each number and ends with "action" and "allow" returns.
  */
 static void
 tree(struct sock_filter *prog, size_t *n, const unsigned int *nr, size_t lo,
@@ -403,9 +186,9 @@ tree(struct sock_filter *prog, size_t *n, const unsigned int *nr, size_t lo,
 			    BPF_JEQ | BPF_K, nr[lo + i],
 			    (unsigned char)(k - 1 - i + 1), 0);
 		prog[(*n)++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-		    SECCOMP_RET_ALLOW);
-		prog[(*n)++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
 		    ret);
+		prog[(*n)++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+		    SECCOMP_RET_ALLOW);
 		return;
 	}
 	prog[(*n)++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
@@ -414,21 +197,36 @@ tree(struct sock_filter *prog, size_t *n, const unsigned int *nr, size_t lo,
 	tree(prog, n, nr, mid, hi, ret);
 }
 
-size_t
-sw_seccomp_denied(unsigned int *out, size_t cap)
+/*
+ * Emits "if nr is r's: allow iff (low word of argument & mask) == val",
+ * falling through with nr still in the accumulator otherwise.
+ */
+static void
+arg_check(struct sock_filter *prog, size_t *n, const struct sw_seccomp_rule *r,
+    unsigned int ret)
 {
-	size_t i;
+	int and = r->mask != 0xffffffffu;
 
-	for (i = 0; i < NDENY && i < cap; i++)
-		out[i] = denied[i];
-	return NDENY;
+	prog[(*n)++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    r->nr, 0, (unsigned char)(4 + and));
+	/* little-endian (the arch check made sure): low word first */
+	prog[(*n)++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    offsetof(struct seccomp_data, args) + 8 * (unsigned)r->arg);
+	if (and)
+		prog[(*n)++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND |
+		    BPF_K, r->mask);
+	prog[(*n)++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    r->val, 0, 1);
+	prog[(*n)++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ALLOW);
+	prog[(*n)++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, ret);
 }
 
 size_t
 sw_seccomp_program(enum sw_seccomp_action action, struct sock_filter *prog,
     size_t cap)
 {
-	unsigned int ret, nr[NDENY];
+	unsigned int ret, nr[NRULES];
 	size_t n = 0, i, k = 0;
 
 	if (cap < NPROG || (action != SW_SECCOMP_KILL &&
@@ -436,13 +234,6 @@ sw_seccomp_program(enum sw_seccomp_action action, struct sock_filter *prog,
 		return 0;
 	ret = action == SW_SECCOMP_KILL ? SECCOMP_RET_KILL_PROCESS :
 	    SECCOMP_RET_LOG;
-	memcpy(nr, denied, sizeof(nr));
-	qsort(nr, NDENY, sizeof(nr[0]), cmp_nr);
-	for (i = 0; i < NDENY; i++)		/* drop duplicates */
-		if (k == 0 || nr[k - 1] != nr[i])
-			nr[k++] = nr[i];
-	if (tree_len(0, k / 2) > 255)		/* the root's jump */
-		return 0;
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 	    offsetof(struct seccomp_data, arch));
 	prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
@@ -455,6 +246,18 @@ sw_seccomp_program(enum sw_seccomp_action action, struct sock_filter *prog,
 	    SW_X32_BIT, 0, 1);
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, ret);
 #endif
+	for (i = 0; i < NRULES; i++) {
+		if (rules[i].arg >= 0)
+			arg_check(prog, &n, &rules[i], ret);
+		else
+			nr[k++] = rules[i].nr;
+	}
+	qsort(nr, k, sizeof(nr[0]), cmp_nr);
+	for (i = 1; i < k; i++)		/* each number once */
+		if (nr[i - 1] == nr[i])
+			return 0;
+	if (k == 0 || tree_len(0, k / 2) > 255)	/* the root's jump */
+		return 0;
 	tree(prog, &n, nr, 0, k, ret);
 	return n;
 }
@@ -481,10 +284,11 @@ sw_seccomp_install(enum sw_seccomp_action action)
 
 #else /* !SW_HAVE_SECCOMP */
 
-unsigned
-sw_seccomp_denied_count(void)
+const struct sw_seccomp_rule *
+sw_seccomp_rules(size_t *n)
 {
-	return 0;
+	*n = 0;
+	return NULL;
 }
 
 int

@@ -1,13 +1,16 @@
 /*
- * Seccomp deny-list filter of the daemon (--seccomp action=none|kill|log):
- * syscalls an emulator never needs once it serves (process creation,
- * privilege changes, mounts, modules, IPC objects, ...) end the process
- * (kill) or are logged by the kernel (log). Raw BPF, no libseccomp.
- * Supported on x86_64 and aarch64 Linux; elsewhere SW_HAVE_SECCOMP is 0
- * and only action=none is accepted.
+ * Seccomp allow-list filter of the daemon (--seccomp action=none|kill|log):
+ * once it serves, the emulator may make only the syscalls on a short list
+ * (sockets and state files it already has open or names, memory, random
+ * numbers, time); any other syscall ends the process (kill) or is logged
+ * by the kernel and let through (log). Raw BPF, no libseccomp. Supported
+ * on x86_64 and aarch64 Linux; elsewhere SW_HAVE_SECCOMP is 0 and only
+ * action=none is accepted.
  */
 #ifndef SWTPM_SECCOMP_H
 #define SWTPM_SECCOMP_H
+
+#include <stddef.h>
 
 #if defined(__linux__) && (defined(__x86_64__) || defined(__aarch64__))
 #define SW_HAVE_SECCOMP	1
@@ -22,30 +25,52 @@ enum sw_seccomp_action {
 };
 
 /*
+ * One syscall the filter lets through: with any arguments if arg < 0,
+ * else only if (the low 32 bits of argument arg & mask) == val.
+ */
+struct sw_seccomp_rule {
+	unsigned int	 nr;
+	const char	*name;
+	int		 arg;
+	unsigned int	 mask, val;
+};
+
+/*
  * Installs the filter for this process (and sets no_new_privs). Returns 0,
  * or -1 with errno set (e.g. EINVAL: the kernel lacks the log action).
- * SW_SECCOMP_NONE installs nothing.
+ * SW_SECCOMP_NONE installs nothing. Call it last before serving: every
+ * later syscall must be on the list.
  */
 int	sw_seccomp_install(enum sw_seccomp_action);
 
-/* Number of syscalls the filter denies (for tests). */
-unsigned	sw_seccomp_denied_count(void);
+/*
+ * The allow list (static storage, in no particular order); *n is set to
+ * its length. Empty where SW_HAVE_SECCOMP is 0.
+ */
+const struct sw_seccomp_rule *sw_seccomp_rules(size_t *n);
 
 #if SW_HAVE_SECCOMP
-#include <stddef.h>
 #include <linux/filter.h>
+#include <linux/seccomp.h>
+
+/* the actions, for kernel headers older than 4.14 */
+#ifndef SECCOMP_RET_KILL_PROCESS
+#define SECCOMP_RET_KILL_PROCESS	0x80000000u
+#endif
+#ifndef SECCOMP_RET_LOG
+#define SECCOMP_RET_LOG			0x7ffc0000u
+#endif
 
 /* Max instructions of the program. */
 #define SW_SECCOMP_PROG_MAX	512
 
 /*
- * For tests: the program that sw_seccomp_install() loads (returns its
- * length, 0 if cap is too small or the action is none or unknown), and
- * the deny list (copies up to cap numbers; returns how many there are).
+ * For tests: writes the program that sw_seccomp_install() loads to prog;
+ * returns its length, or 0 if cap is too small or the action is none or
+ * unknown.
  */
-size_t	sw_seccomp_program(enum sw_seccomp_action, struct sock_filter *,
+size_t	sw_seccomp_program(enum sw_seccomp_action, struct sock_filter *prog,
 	    size_t cap);
-size_t	sw_seccomp_denied(unsigned int *, size_t cap);
 #endif
 
 #endif
