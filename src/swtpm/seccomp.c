@@ -91,6 +91,7 @@ static const struct sw_seccomp_rule rules[] = {
 	/* random numbers and time */
 	ANY(getrandom),		/* OpenSSL's DRBG, libtpms */
 	ANY(getpid),		/* OpenSSL's fork check */
+	ANY(geteuid),		/* owner check before fchmod of a state file */
 	ANY(clock_gettime),	/* CPU-time clock; no vDSO */
 	ANY(gettimeofday),	/* no vDSO */
 #ifdef SYS_time
