@@ -441,10 +441,16 @@ get_now(time_t *now)
 	return true;
 }
 
+/*
+ * Writes the header (may be NULL) and the certificate to path, or to
+ * stdout if path is NULL; there, with pem_nl, an empty line follows
+ * (COMPAT: 0.7.1 prints PEM on stdout with one more newline).
+ */
 static bool
-write_out(const char *path, const uint8_t *p, size_t n)
+write_out(const char *path, const uint8_t *hdr, size_t hlen,
+    const uint8_t *p, size_t n, bool pem_nl)
 {
-	int fd = STDOUT_FILENO, e;
+	int fd = STDOUT_FILENO, e = 0;
 
 	if (path != NULL) {
 		/* COMPAT: §2.5, the certificate file gets mode 0600 */
@@ -456,16 +462,15 @@ write_out(const char *path, const uint8_t *p, size_t n)
 			return false;
 		}
 	}
-	if (write_full(fd, p, n) < 0) {
+	if ((hlen > 0 && write_full(fd, hdr, hlen) < 0) ||
+	    write_full(fd, p, n) < 0 ||
+	    (path == NULL && pem_nl && write_full(fd, "\n", 1) < 0))
 		e = errno;
-		if (path != NULL)
-			close(fd);
-		err("cannot write the certificate: %s", strerror(e));
-		return false;
-	}
-	if (path != NULL && close(fd) < 0) {
-		err("cannot write the certificate to '%s': %s", path,
-		    strerror(errno));
+	if (path != NULL && close(fd) < 0 && e == 0)
+		e = errno;
+	if (e != 0) {
+		err("cannot write the certificate%s%s: %s", path ? " to " : "",
+		    path ? path : "", strerror(e));
 		return false;
 	}
 	return true;
@@ -492,6 +497,7 @@ run(struct opts *o)
 	X509 *issuer = NULL, *crt = NULL;
 	uint8_t *out = NULL;
 	size_t outlen = 0;
+	uint8_t hdr[XC_TCG_HDR_LEN];
 	char msg[512];
 	int ret = 1;
 
@@ -514,14 +520,21 @@ run(struct opts *o)
 		err("%s", msg);
 		goto out;
 	}
-	/* COMPAT: §3.2, the TPM 1.2 header goes with DER only */
-	if ((o->pem ? xc_cert_pem(crt, &out, &outlen, msg, sizeof(msg)) :
-	    xc_cert_der(crt, o->add_header, &out, &outlen, msg,
-	    sizeof(msg))) != XC_OK) {
-		err("cannot encode the certificate: %s", msg);
+	if ((o->pem ? xc_cert_pem(crt, &out, &outlen) :
+	    xc_cert_der(crt, &out, &outlen)) != XC_OK) {
+		err("cannot encode the certificate");
 		goto out;
 	}
-	if (write_out(o->out_cert, out, outlen))
+	/*
+	 * COMPAT: provisioning.md §3.2, as 0.7.1 writes to a file, the
+	 * header also goes before PEM text (0.7.1 drops it on stdout).
+	 */
+	if (o->add_header && xc_tcg_header(outlen, hdr) != XC_OK) {
+		err("certificate too large for the TPM 1.2 header");
+		goto out;
+	}
+	if (write_out(o->out_cert, hdr, o->add_header ? sizeof(hdr) : 0, out,
+	    outlen, o->pem))
 		ret = 0;
 out:
 	free(out);

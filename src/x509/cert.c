@@ -275,13 +275,29 @@ fail:
 #define TCG_TAG_PCCLIENT_STORED_CERT	0x1001
 #define TCG_TAG_PCCLIENT_FULL_CERT	0x1002
 #define TCG_FULL_CERT			0
-#define STORED_HDR_LEN			7
 
 enum xc_err
-xc_cert_der(X509 *crt, bool header, uint8_t **out, size_t *outlen,
-    char *msg, size_t msglen)
+xc_tcg_header(size_t len, uint8_t hdr[XC_TCG_HDR_LEN])
 {
-	size_t hl = header ? STORED_HDR_LEN : 0;
+	size_t sz;
+
+	/* certSize counts the full-cert tag and the certificate */
+	if (len > 0xffff - 2)
+		return XC_INVAL;
+	sz = len + 2;
+	hdr[0] = TCG_TAG_PCCLIENT_STORED_CERT >> 8;
+	hdr[1] = TCG_TAG_PCCLIENT_STORED_CERT & 0xff;
+	hdr[2] = TCG_FULL_CERT;
+	hdr[3] = (uint8_t)(sz >> 8);
+	hdr[4] = (uint8_t)sz;
+	hdr[5] = TCG_TAG_PCCLIENT_FULL_CERT >> 8;
+	hdr[6] = TCG_TAG_PCCLIENT_FULL_CERT & 0xff;
+	return XC_OK;
+}
+
+enum xc_err
+xc_cert_der(X509 *crt, uint8_t **out, size_t *outlen)
+{
 	uint8_t *buf, *p;
 	int len;
 
@@ -290,47 +306,27 @@ xc_cert_der(X509 *crt, bool header, uint8_t **out, size_t *outlen,
 	len = i2d_X509(crt, NULL);
 	if (len <= 0)
 		return XC_CRYPTO;
-	if (header && (size_t)len + 2 > 0xffff) {
-		xc_setmsg(msg, msglen, "certificate too large for the TPM 1.2 "
-		    "header");
-		return XC_INVAL;
-	}
-	buf = malloc(hl + (size_t)len);
+	buf = malloc((size_t)len);
 	if (buf == NULL)
 		return XC_NOMEM;
-	if (header) {
-		/* certSize counts the full-cert tag and the DER */
-		size_t sz = (size_t)len + 2;
-
-		buf[0] = TCG_TAG_PCCLIENT_STORED_CERT >> 8;
-		buf[1] = TCG_TAG_PCCLIENT_STORED_CERT & 0xff;
-		buf[2] = TCG_FULL_CERT;
-		buf[3] = (uint8_t)(sz >> 8);
-		buf[4] = (uint8_t)sz;
-		buf[5] = TCG_TAG_PCCLIENT_FULL_CERT >> 8;
-		buf[6] = TCG_TAG_PCCLIENT_FULL_CERT & 0xff;
-	}
-	p = buf + hl;
+	p = buf;
 	if (i2d_X509(crt, &p) != len) {
 		free(buf);
 		return XC_CRYPTO;
 	}
 	*out = buf;
-	*outlen = hl + (size_t)len;
+	*outlen = (size_t)len;
 	return XC_OK;
 }
 
 enum xc_err
-xc_cert_pem(X509 *crt, uint8_t **out, size_t *outlen, char *msg,
-    size_t msglen)
+xc_cert_pem(X509 *crt, uint8_t **out, size_t *outlen)
 {
 	BIO *b = BIO_new(BIO_s_mem());
 	char *data;
 	long n;
 	enum xc_err rc = XC_NOMEM;
 
-	(void)msg;
-	(void)msglen;
 	*out = NULL;
 	*outlen = 0;
 	if (b == NULL || !PEM_write_bio_X509(b, crt))

@@ -151,14 +151,19 @@ enum xc_err	 xc_cert_build(const struct xc_req *, EVP_PKEY *pubkey,
 		    size_t msglen);
 
 /*
- * Encodes the certificate as DER, behind the 7-byte TCG_PCCLIENT
- * stored-certificate header if 'header' (TPM 1.2 NV), or as PEM text.
- * Returns a malloc'ed buffer the caller frees.
+ * Encodes the certificate as DER or PEM text. Returns a malloc'ed buffer
+ * the caller frees.
  */
-enum xc_err	 xc_cert_der(X509 *, bool header, uint8_t **out,
-		    size_t *outlen, char *msg, size_t msglen);
-enum xc_err	 xc_cert_pem(X509 *, uint8_t **out, size_t *outlen,
-		    char *msg, size_t msglen);
+enum xc_err	 xc_cert_der(X509 *, uint8_t **out, size_t *outlen);
+enum xc_err	 xc_cert_pem(X509 *, uint8_t **out, size_t *outlen);
+
+/*
+ * The 7-byte TCG_PCCLIENT_STORED_CERT header that goes before a
+ * certificate of 'len' bytes in TPM 1.2 NV (--add-header). XC_INVAL if
+ * len + 2 does not fit its 16-bit size field.
+ */
+#define XC_TCG_HDR_LEN	7
+enum xc_err	 xc_tcg_header(size_t len, uint8_t hdr[XC_TCG_HDR_LEN]);
 
 /* ------------------------------------------------------------ extensions */
 
