@@ -5,7 +5,8 @@ PKGS="build-essential autoconf automake libtool pkg-config \
 libtpms-dev libjson-c-dev libssl-dev \
 swtpm swtpm-tools tpm2-tools libtss2-tcti-swtpm0 socat python3 procps util-linux \
 qemu-system-x86 qemu-utils seabios busybox-static cpio \
-clang libclang-rt-14-dev"
+clang libclang-rt-14-dev \
+openssl softhsm2 libengine-pkcs11-openssl p11-kit-modules"
 if [ "$(id -u)" != 0 ]; then
 	SUDO=sudo
 else

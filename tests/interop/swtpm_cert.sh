@@ -218,10 +218,8 @@ for n in 9223372036854775808 18446744073709551615; do
 	equivalent "serial $n (0.7.1 negative, ours positive)" --tpm2 $TPM \
 	    $SPEC2 $CA --days -1 --modulus "$MOD" --serial $n
 	got=$(cl_der "$W/o" | openssl x509 -inform der -noout -serial)
-	want=$(printf 'serial=%s' "$(echo "obase=16; $n" | bc 2>/dev/null ||
-	    echo '?')")
-	command -v bc >/dev/null && cl_check "serial $n is positive" "$want" \
-	    "$got"
+	cl_check "serial $n is positive" \
+	    "$(python3 -c "print('serial=%X' % $n)")" "$got"
 done
 
 # ---- passwords and compatibility options
