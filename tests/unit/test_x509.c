@@ -656,8 +656,8 @@ test_cert_times_and_errors(void)
 	/* the signing key must be the issuer's, the issuer needs an SKI */
 	noski = X509_dup(ca_cert);
 	T_ASSERT(noski != NULL);
-	X509_delete_ext(noski, X509_get_ext_by_NID(noski,
-	    NID_subject_key_identifier, -1));
+	X509_EXTENSION_free(X509_delete_ext(noski, X509_get_ext_by_NID(noski,
+	    NID_subject_key_identifier, -1)));
 	X509_set_pubkey(noski, ek_key);
 	r = ek_req();
 	T_CHECK(build(&r, ek_key, noski, &rc) == NULL && rc == XC_INVAL);
