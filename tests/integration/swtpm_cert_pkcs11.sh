@@ -88,6 +88,35 @@ grep -q 'does not belong' "$W/wrongca.out" &&
     cl_ok "key of another CA: message" ||
     cl_notok "key of another CA: message"
 
+# the system OpenSSL configuration is honoured: an engine section there
+# names the module directly and gives the PIN
+MODULE=
+for m in /usr/lib/softhsm/libsofthsm2.so \
+    $(sed -n 's/^module: *//p' /usr/share/p11-kit/modules/softhsm2.module \
+    2>/dev/null); do
+	[ -f "$m" ] && MODULE=$m && break
+done
+if [ -n "$MODULE" ]; then
+	cat >"$W/openssl.cnf" <<EOC
+openssl_conf = openssl_init
+[openssl_init]
+engines = engine_section
+[engine_section]
+pkcs11 = pkcs11_section
+[pkcs11_section]
+engine_id = pkcs11
+MODULE_PATH = $MODULE
+PIN = 1234
+init = 0
+EOC
+	OPENSSL_CONF=$W/openssl.cnf ours conf $EK --signkey "$URI"
+	cl_check "engine and PIN from OPENSSL_CONF" 0 $?
+	cmp -s "$W/pem" "$W/conf" && cl_ok "OPENSSL_CONF: identical" ||
+	    cl_notok "OPENSSL_CONF: identical"
+else
+	echo "# softhsm2 module not found: OPENSSL_CONF case skipped"
+fi
+
 # the reference through GnuTLS and p11-kit: same bytes (never with a
 # wrong PIN: 0.7.1 asks for it again forever)
 REF=${SWTPM_CERT_REF:-/usr/bin/swtpm_cert}

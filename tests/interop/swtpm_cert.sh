@@ -91,10 +91,13 @@ same()
 }
 
 # text FILE: openssl x509 -text without serial and signature values
+# (and with KU_FILTER=1 without the key usage value)
 text()
 {
 	cl_der "$1" | openssl x509 -inform der -noout -text |
-	    awk '/Serial Number: *$/ { getline; next }
+	    awk -v ku="${KU_FILTER:-0}" '
+		ku == 1 && /X509v3 Key Usage:/ { print; getline; next }
+		/Serial Number: *$/ { getline; next }
 		/Serial Number:/ { next }
 		/Signature Value:/ { skip = 1; next }
 		skip && /^ +[0-9a-f:]+$/ { next }
@@ -243,6 +246,15 @@ same "single-dash long options" -tpm2 -tpm-manufacturer a -tpm-model b \
 same "unambiguous prefixes" --tpm2 --tpm-man a --tpm-mod b --tpm-ver c \
     --tpm-spec-f 2.0 --tpm-spec-l 0 --tpm-spec-r 164 --signkey \
     "$W/ca/ca.key" --iss "$W/ca/ca.pem" --ser 2 --da -1 --mod "$MOD"
+
+# COMPAT break: 0.7.1 gives an EC key from --pubkey the RSA key usage
+# (keyEncipherment); ours, as for --ecc-x/y, keyAgreement
+openssl pkey -in "$W/P-384.key" -pubout -out "$W/p384pub.pem"
+KU_FILTER=1 equivalent "ek from an EC --pubkey (key usage differs)" $EK2 \
+    --pubkey "$W/p384pub.pem"
+cl_check "ek from an EC --pubkey: keyAgreement" "KeyAgreement" \
+    "$(cl_der "$W/o" | openssl x509 -inform der -noout -ext keyUsage |
+    tail -1 | tr -d ' ')"
 
 # ---- ECDSA CA: random signatures, everything else equal
 equivalent "ek rsa under an ECDSA P-384 CA" --tpm2 $TPM $SPEC2 \
