@@ -564,11 +564,13 @@ main(int argc, char **argv)
 		if (ret >= 0)
 			goto out;
 	}
-	if (optind < argc) {
-		err("unexpected argument '%s'", argv[optind]);
-		ret = 1;
-		goto out;
-	}
+	/*
+	 * COMPAT: provisioning.md §2.5, 0.7.1 ignores arguments that are
+	 * no options; swtpm_localca's options file, split on spaces, can
+	 * leave such words ("--platform-model Foo Bar").
+	 */
+	for (; optind < argc; optind++)
+		err("ignoring argument '%s'", argv[optind]);
 	ret = check_opts(&o);
 	if (ret != 0)
 		goto out;

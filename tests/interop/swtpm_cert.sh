@@ -243,6 +243,8 @@ same "single-dash long options" -tpm2 -tpm-manufacturer a -tpm-model b \
     -tpm-version c -tpm-spec-family 2.0 -tpm-spec-level 0 \
     -tpm-spec-revision 164 -signkey "$W/ca/ca.key" \
     -issuercert "$W/ca/ca.pem" -serial 2 -days -1 -modulus "$MOD"
+same "a stray word (options file split on spaces)" $EK2 --modulus "$MOD" \
+    --tpm-model swtpm stray
 same "unambiguous prefixes" --tpm2 --tpm-man a --tpm-mod b --tpm-ver c \
     --tpm-spec-f 2.0 --tpm-spec-l 0 --tpm-spec-r 164 --signkey \
     "$W/ca/ca.key" --iss "$W/ca/ca.pem" --ser 2 --da -1 --mod "$MOD"
