@@ -262,13 +262,59 @@ pwd_opt(const char *arg, bool forms, char **dst)
 	return true;
 }
 
+/* The options with a number; false after a message. */
+static bool
+num_opt(struct opts *o, int c, const char *arg)
+{
+	struct xc_req *r = &o->req;
+	unsigned long v;
+	char msg[256];
+
+	switch (c) {
+	case O_EXPONENT:
+		if (!parse_ulong(arg, UINT32_MAX, &v) || v == 0) {
+			err("--exponent: '%s' is not a number from 1 to "
+			    "4294967295", arg);
+			return false;
+		}
+		o->exponent = (uint32_t)v;
+		return true;
+	case O_DAYS:
+		if (!parse_days(arg, &r->days)) {
+			err("--days: '%s' is not -1 or a number of days", arg);
+			return false;
+		}
+		return true;
+	case O_SERIAL:
+		if (xc_serial_parse(arg, o->serial, &r->serial_len, msg,
+		    sizeof(msg)) != XC_OK) {
+			err("--serial: %s", msg);
+			return false;
+		}
+		return true;
+	default:	/* O_SPEC_LEVEL, O_SPEC_REVISION */
+		if (!parse_ulong(arg, UINT32_MAX, &v)) {
+			err("--tpm-spec-%s must be a number from 0 to "
+			    "4294967295", c == O_SPEC_LEVEL ? "level" :
+			    "revision");
+			return false;
+		}
+		if (c == O_SPEC_LEVEL) {
+			r->spec_level = (uint32_t)v;
+			o->have_level = true;
+		} else {
+			r->spec_revision = (uint32_t)v;
+			o->have_revision = true;
+		}
+		return true;
+	}
+}
+
 /* One option; returns -1 to go on, else the exit code. */
 static int
 one_opt(struct opts *o, int c, const char *arg)
 {
 	struct xc_req *r = &o->req;
-	unsigned long v;
-	char msg[256];
 
 	switch (c) {
 	case O_PUBKEY:		o->pubkey_file = arg; break;
@@ -286,12 +332,12 @@ one_opt(struct opts *o, int c, const char *arg)
 		break;
 	case O_ECC_CURVEID:	o->curve = arg; break;
 	case O_EXPONENT:
-		if (!parse_ulong(arg, UINT32_MAX, &v) || v == 0) {
-			err("--exponent: '%s' is not a number from 1 to "
-			    "4294967295", arg);
+	case O_DAYS:
+	case O_SERIAL:
+	case O_SPEC_LEVEL:
+	case O_SPEC_REVISION:
+		if (!num_opt(o, c, arg))
 			return 1;
-		}
-		o->exponent = (uint32_t)v;
 		break;
 	case O_SIGNKEY:		o->signkey = arg; break;
 	case O_SIGNKEY_PASSWORD:
@@ -312,19 +358,6 @@ one_opt(struct opts *o, int c, const char *arg)
 	case O_ISSUERCERT:	o->issuercert = arg; break;
 	case O_OUT_CERT:	o->out_cert = arg; break;
 	case O_SUBJECT:		r->subject = arg; break;
-	case O_DAYS:
-		if (!parse_days(arg, &r->days)) {
-			err("--days: '%s' is not -1 or a number of days", arg);
-			return 1;
-		}
-		break;
-	case O_SERIAL:
-		if (xc_serial_parse(arg, o->serial, &r->serial_len, msg,
-		    sizeof(msg)) != XC_OK) {
-			err("--serial: %s", msg);
-			return 1;
-		}
-		break;
 	case O_TYPE:
 		if (strcasecmp(arg, "ek") == 0) {
 			r->type = XC_EK;
@@ -342,22 +375,6 @@ one_opt(struct opts *o, int c, const char *arg)
 	case O_PLATFORM_MODEL:	r->platform_model = arg; break;
 	case O_PLATFORM_VERSION: r->platform_version = arg; break;
 	case O_SPEC_FAMILY:	r->spec_family = arg; break;
-	case O_SPEC_LEVEL:
-	case O_SPEC_REVISION:
-		if (!parse_ulong(arg, UINT32_MAX, &v)) {
-			err("--tpm-spec-%s must be a number from 0 to "
-			    "4294967295", c == O_SPEC_LEVEL ? "level" :
-			    "revision");
-			return 1;
-		}
-		if (c == O_SPEC_LEVEL) {
-			r->spec_level = (uint32_t)v;
-			o->have_level = true;
-		} else {
-			r->spec_revision = (uint32_t)v;
-			o->have_revision = true;
-		}
-		break;
 	case O_PEM:		o->pem = true; break;
 	case O_ADD_HEADER:	o->add_header = true; break;
 	case O_TPM2:		r->tpm2 = true; break;
