@@ -9,29 +9,13 @@
 set -u
 . "${top_srcdir:-.}/tests/lib/certlib.sh"
 cl_init
-command -v softhsm2-util >/dev/null 2>&1 ||
-    { echo "SKIP: no softhsm2-util (package softhsm2)"; exit 77; }
-openssl engine pkcs11 >/dev/null 2>&1 ||
-    { echo "SKIP: no OpenSSL pkcs11 engine (libengine-pkcs11-openssl)"; \
-    exit 77; }
-"$SWTPM_CERT" --signkey pkcs11:token=x --issuercert /dev/null \
-    --modulus 01 --tpm-manufacturer a --tpm-model b --tpm-version c \
-    --tpm-spec-family 2.0 --tpm-spec-level 0 --tpm-spec-revision 0 \
-    2>&1 | grep -q 'not supported by this build' &&
-    { echo "SKIP: swtpm_cert built without pkcs11"; exit 77; }
+cl_pkcs11_ok || { echo "SKIP"; exit 77; }
 
-export SOFTHSM2_CONF=$W/softhsm2.conf
-mkdir -p "$W/tokens"
-printf 'directories.tokendir = %s\nobjectstore.backend = file\n' \
-    "$W/tokens" >"$SOFTHSM2_CONF"
 LABEL=swtpm-test-$$
 cl_make_ca "$W/ca" 2048 || { echo "cannot make a CA"; exit 99; }
-openssl pkcs8 -topk8 -nocrypt -in "$W/ca/ca.key" -out "$W/ca.p8"
-softhsm2-util --init-token --free --label "$LABEL" --pin 1234 \
-    --so-pin 5678 >/dev/null || { echo "cannot init token"; exit 99; }
-softhsm2-util --import "$W/ca.p8" --token "$LABEL" --label cakey \
-    --id 01 --pin 1234 >/dev/null || { echo "cannot import key"; exit 99; }
-URI="pkcs11:token=$LABEL;object=cakey;type=private"
+cl_softhsm "$LABEL" 1234 "$W/ca/ca.key" ||
+    { echo "cannot set up the token"; exit 99; }
+URI="pkcs11:token=$LABEL;object=ca;type=private"
 
 openssl genrsa -out "$W/ek.key" 2048 2>/dev/null
 MOD=$(cl_rsa_mod "$W/ek.key")

@@ -116,22 +116,10 @@ pair "platform tpm1.2" "$W/localca.conf" platform.cert --type platform \
     --ek "$MOD" $TPM12
 
 # a pkcs11: signing key (the CA key imported into SoftHSM2)
-if command -v softhsm2-util >/dev/null 2>&1 &&
-    openssl engine pkcs11 >/dev/null 2>&1 &&
-    ! "$SWTPM_CERT" --signkey pkcs11:x --issuercert /dev/null --modulus 01 \
-    --tpm-manufacturer a --tpm-model b --tpm-version c \
-    --tpm-spec-family 2 --tpm-spec-level 0 --tpm-spec-revision 0 2>&1 |
-    grep -q 'not supported by this build'; then
-	export SOFTHSM2_CONF=$W/softhsm2.conf
-	mkdir -p "$W/tokens"
-	printf 'directories.tokendir = %s\nobjectstore.backend = file\n' \
-	    "$W/tokens" >"$SOFTHSM2_CONF"
-	openssl pkcs8 -topk8 -nocrypt -passin pass:sign-pass \
-	    -in "$W/state/signkey.pem" -out "$W/ca.p8"
-	softhsm2-util --init-token --free --label "lc-$$" --pin 4711 \
-	    --so-pin 5678 >/dev/null
-	softhsm2-util --import "$W/ca.p8" --token "lc-$$" --label ca \
-	    --id 02 --pin 4711 >/dev/null
+if cl_pkcs11_ok; then
+	openssl pkey -passin pass:sign-pass -in "$W/state/signkey.pem" \
+	    -out "$W/ca.key"
+	cl_softhsm "lc-$$" 4711 "$W/ca.key"
 	cat >"$W/localca-p11.conf" <<EOF
 statedir = $W/state
 signingkey = pkcs11:token=lc-$$;object=ca;type=private
@@ -143,7 +131,7 @@ EOF
 	pair "ek rsa tpm2, pkcs11 key" "$W/localca-p11.conf" ek.cert \
 	    --type ek --ek "$MOD" $TPM2
 else
-	echo "# no softhsm2 or pkcs11 engine: pkcs11 case skipped"
+	echo "# pkcs11 case skipped"
 fi
 
 cl_done

@@ -13,6 +13,12 @@
 #                                DIR/ca-enc.key encrypted with "capass"
 #   cl_rsa_mod KEYFILE           modulus of an RSA key in hex
 #   cl_ec_xy KEYFILE BYTES       "X Y" of an EC key, BYTES each, in hex
+#   cl_pkcs11_ok                 true if softhsm2-util, the OpenSSL pkcs11
+#                                engine and our pkcs11 support are there
+#                                (else says why on stdout)
+#   cl_softhsm LABEL PIN KEY     a SoftHSM2 token LABEL under $W (exports
+#                                SOFTHSM2_CONF) holding the PEM private
+#                                key KEY (unencrypted) as object "ca"
 #   cl_der FILE                  DER of a cert file (PEM or DER, either
 #                                maybe behind the 7-byte TPM 1.2
 #                                header) to stdout
@@ -116,4 +122,36 @@ cl_der()
 	else
 		tail -c +$skip "$1"
 	fi
+}
+
+cl_pkcs11_ok()
+{
+	if ! command -v softhsm2-util >/dev/null 2>&1; then
+		echo "# no softhsm2-util (package softhsm2)"
+		return 1
+	fi
+	if ! openssl engine pkcs11 >/dev/null 2>&1; then
+		echo "# no OpenSSL pkcs11 engine (libengine-pkcs11-openssl)"
+		return 1
+	fi
+	if "$SWTPM_CERT" --signkey pkcs11:x --issuercert /dev/null \
+	    --modulus 01 --tpm-manufacturer a --tpm-model b --tpm-version c \
+	    --tpm-spec-family 2 --tpm-spec-level 0 --tpm-spec-revision 0 \
+	    2>&1 | grep -q 'not supported by this build'; then
+		echo "# swtpm_cert built without pkcs11"
+		return 1
+	fi
+}
+
+cl_softhsm()
+{
+	export SOFTHSM2_CONF=$W/softhsm2.conf
+	mkdir -p "$W/tokens"
+	printf 'directories.tokendir = %s\nobjectstore.backend = file\n' \
+	    "$W/tokens" >"$SOFTHSM2_CONF"
+	openssl pkcs8 -topk8 -nocrypt -in "$3" -out "$W/softhsm.p8" &&
+	softhsm2-util --init-token --free --label "$1" --pin "$2" \
+	    --so-pin 5678 >/dev/null &&
+	softhsm2-util --import "$W/softhsm.p8" --token "$1" --label ca \
+	    --id 01 --pin "$2" >/dev/null
 }
