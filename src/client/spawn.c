@@ -133,6 +133,8 @@ wait_ready(struct cl_child *ch, const struct cl_spawn_opts *o)
 		}
 		sleep_ms(ms);
 	}
+	/* not serving: no CMD_SHUTDOWN, just the kill */
+	cl_close(&ch->ctrl);
 	(void)cl_child_stop(ch, 0);
 	return spawn_fail(ch, CL_ETIMEDOUT, "'%s' did not write its pid file "
 	    "'%s' within %u ms", o->argv[0], o->pidfile, polls * ms);

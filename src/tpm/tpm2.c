@@ -302,6 +302,9 @@ rsp_params(struct tpm_rsp *rsp, unsigned nhandles, uint32_t *handles,
 	rd_init(params, p, psize);
 	n = rd_left(r);
 	rd_init(&s, rd_view(r, n), n);
+	/* a command with sessions has one at least, so its response too */
+	if (n == 0)
+		return false;
 	while (!s.bad && rd_left(&s) > 0) {
 		(void)get_2b(&s, &n);		/* nonce */
 		(void)rd_u8(&s);		/* attributes */
