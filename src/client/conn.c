@@ -66,6 +66,16 @@ cl_fail(struct cl_conn *c, enum cl_err e, int err, const char *fmt, ...)
 	return e;
 }
 
+enum cl_err
+cl_eof(struct cl_conn *c, size_t have)
+{
+	if (have == 0)
+		return cl_fail(c, CL_EEOF, ECONNRESET, "connection closed by "
+		    "the peer");
+	return cl_fail(c, CL_EEOF, ECONNRESET, "connection closed by the "
+	    "peer after %zu bytes of the response", have);
+}
+
 void
 cl_init(struct cl_conn *c)
 {
@@ -228,8 +238,7 @@ cl_recv_once(struct cl_conn *c, void *p, size_t cap, size_t *got,
 	if ((e = cl_read_dl(c, p, cap, got, &d)) != CL_OK)
 		return e;
 	if (*got == 0 && cap > 0)
-		return cl_fail(c, CL_EEOF, ECONNRESET,
-		    "connection closed by the peer");
+		return cl_eof(c, 0);
 	return CL_OK;
 }
 
@@ -248,9 +257,7 @@ cl_recv_exact(struct cl_conn *c, void *p, size_t n, size_t *got,
 		if ((e = cl_read_dl(c, b + *got, n - *got, &k, &d)) != CL_OK)
 			return e;
 		if (k == 0)
-			return cl_fail(c, CL_EEOF, ECONNRESET,
-			    "connection closed by the peer after %zu of %zu "
-			    "bytes", *got, n);
+			return cl_eof(c, *got);
 		*got += k;
 	}
 	return CL_OK;

@@ -26,6 +26,9 @@ enum cl_err	 cl_fail(struct cl_conn *c, enum cl_err e, int err,
 		    const char *fmt, ...)
 		    __attribute__((format(printf, 4, 5)));
 
+/* CL_EEOF after have bytes of a response. */
+enum cl_err	 cl_eof(struct cl_conn *c, size_t have);
+
 enum cl_err	 cl_send_dl(struct cl_conn *c, const void *p, size_t n,
 		    struct cl_deadline *d);
 /* One read of up to cap bytes (0 = EOF is CL_OK with *got 0). */

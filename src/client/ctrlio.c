@@ -1,7 +1,7 @@
 /*
- * Framed exchanges of the client library (conn.h): TPM responses by
- * their size field (tpmwire.h), control responses by the src/ctrl
- * codec, state blobs straight into the caller's buffer.
+ * Control-channel exchanges of the client library (conn.h): responses
+ * framed by the src/ctrl codec, state blobs straight into the caller's
+ * buffer, SET_STATEBLOB's header and blob in one write.
  */
 #include "config.h"
 
@@ -15,81 +15,8 @@
 #include "client.h"
 #include "conn.h"
 #include "internal.h"
-#include "tpmwire.h"
 
 #include "swtpm/tpm_ioctl.h"
-
-static enum cl_err
-eof(struct cl_conn *c, size_t have)
-{
-	if (have == 0)
-		return cl_fail(c, CL_EEOF, ECONNRESET, "connection closed by "
-		    "the peer");
-	return cl_fail(c, CL_EEOF, ECONNRESET, "connection closed by the "
-	    "peer after %zu bytes of the response", have);
-}
-
-static enum cl_err
-tpm_recv_dl(struct cl_conn *c, uint8_t *rsp, size_t cap, size_t *rlen,
-    struct cl_deadline *d)
-{
-	size_t have = 0, k;
-	uint32_t want = 0;
-	enum cl_err e;
-
-	*rlen = 0;
-	for (;;) {
-		if (have == cap)
-			return cl_fail(c, CL_ETOOBIG, EMSGSIZE, "response does "
-			    "not fit %zu bytes", cap);
-		e = cl_read_dl(c, rsp + have, cap - have, &k, d);
-		if (e != CL_OK)
-			return e;
-		if (k == 0)
-			return eof(c, have);
-		have += k;
-		*rlen = have;
-		if (want == 0 && (want = tpm_rsp_size(rsp, have)) != 0) {
-			if (want < TPM_HDR_LEN)
-				return cl_fail(c, CL_EPROTO, EPROTO, "response "
-				    "size %u is below the %d-byte header",
-				    want, TPM_HDR_LEN);
-			if (want > cap)
-				return cl_fail(c, CL_ETOOBIG, EMSGSIZE,
-				    "response of %u bytes does not fit %zu",
-				    want, cap);
-		}
-		if (want != 0 && have > want)
-			return cl_fail(c, CL_EPROTO, EPROTO, "%zu bytes beyond "
-			    "the response's size %u", have - want, want);
-		if (want != 0 && have == want)
-			return CL_OK;
-	}
-}
-
-enum cl_err
-cl_tpm_recv(struct cl_conn *c, void *rsp, size_t cap, size_t *rlen,
-    int timeout_ms)
-{
-	struct cl_deadline d;
-
-	cl_deadline_start(&d, timeout_ms);
-	return tpm_recv_dl(c, rsp, cap, rlen, &d);
-}
-
-enum cl_err
-cl_tpm(struct cl_conn *c, const void *cmd, size_t len, void *rsp, size_t cap,
-    size_t *rlen, int timeout_ms)
-{
-	struct cl_deadline d;
-	enum cl_err e;
-
-	*rlen = 0;
-	cl_deadline_start(&d, timeout_ms);
-	if ((e = cl_send_dl(c, cmd, len, &d)) != CL_OK)
-		return e;
-	return tpm_recv_dl(c, rsp, cap, rlen, &d);
-}
 
 /*
  * Reads a control response to code until ctrl_client_rsp_len is
@@ -116,7 +43,7 @@ ctrl_recv_dl(struct cl_conn *c, uint32_t code, uint8_t *rsp, size_t cap,
 		if ((e = cl_read_dl(c, rsp + have, cap - have, &k, d)) != CL_OK)
 			return e;
 		if (k == 0)
-			return eof(c, have);
+			return cl_eof(c, have);
 		have += k;
 		*rlen = have;
 	}
@@ -194,7 +121,7 @@ cl_get_stateblob(struct cl_conn *c, uint32_t flags, uint32_t type,
 		if (e != CL_OK)
 			return e;
 		if (k == 0)
-			return eof(c, have);
+			return cl_eof(c, have);
 		have += k;
 	}
 	*res = be32_get(hdr);
@@ -222,7 +149,7 @@ cl_get_stateblob(struct cl_conn *c, uint32_t flags, uint32_t type,
 		if (e != CL_OK)
 			return e;
 		if (k == 0)
-			return eof(c, 16 + have);
+			return cl_eof(c, 16 + have);
 		have += k;
 	}
 	*st_flags = sb.state_flags;
