@@ -322,8 +322,9 @@ cl_connect_unix(struct cl_conn *c, const char *path, int timeout_ms)
 		    "too long", path);
 	snprintf(what, sizeof(what), "'%s'", path);
 	cl_deadline_start(&d, timeout_ms);
-	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    0);
+	/* without a deadline, a plain blocking connect */
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+	    (d.on ? SOCK_NONBLOCK : 0), 0);
 	if (c->fd < 0)
 		return cl_fail(c, CL_ESYS, errno, "socket failed: %s",
 		    strerror(errno));
@@ -333,7 +334,7 @@ cl_connect_unix(struct cl_conn *c, const char *path, int timeout_ms)
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		if (errno != EAGAIN && errno != EINPROGRESS) {
+		if (!d.on || (errno != EAGAIN && errno != EINPROGRESS)) {
 			e = cl_fail(c, CL_ECONNECT, errno, "cannot connect to "
 			    "%s: %s", what, strerror(errno));
 			goto fail;
@@ -341,7 +342,7 @@ cl_connect_unix(struct cl_conn *c, const char *path, int timeout_ms)
 		if ((e = finish_connect(c, &d, what)) != CL_OK)
 			goto fail;
 	}
-	if ((e = set_blocking(c)) != CL_OK)
+	if (d.on && (e = set_blocking(c)) != CL_OK)
 		goto fail;
 	return CL_OK;
 fail:

@@ -72,7 +72,8 @@ const char	*cl_strerror(enum cl_err e);
 
 /*
  * Connects to a unix stream socket: non-blocking connect, poll for
- * completion within timeout_ms, then blocking mode. CL_EARG if the
+ * completion within timeout_ms, then blocking mode (timeout_ms < 0: a
+ * plain blocking connect). CL_EARG if the
  * path does not fit sun_path; CL_ECONNECT when connect() fails at once
  * (ENOENT, ECONNREFUSED, ...); CL_ENOCONN when a pending connect fails
  * or hangs up; CL_ETIMEDOUT.
