@@ -59,8 +59,8 @@ write_chunk(int ofd, const char *file, const uint8_t *p, size_t n)
 
 /* GET_STATEBLOB at offset; fills *sb. Returns 0, or the exit code. */
 static int
-get_blob(struct cl_conn *c, uint32_t type, uint32_t offset, uint8_t *rsp, size_t cap,
-    struct ctrl_client_stateblob *sb)
+get_blob(struct cl_conn *c, uint32_t type, uint32_t offset, uint8_t *rsp,
+    size_t cap, struct ctrl_client_stateblob *sb)
 {
 	uint8_t req[16];
 	struct wr w;

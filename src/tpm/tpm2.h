@@ -228,7 +228,7 @@ bool	 tpm2_template(enum tpm2_key key, unsigned flags,
 struct tpm2_key_slot {
 	uint32_t	 handle;	/* persistent handle */
 	uint32_t	 cert_index;	/* NV index of its certificate */
-	uint32_t	 template_index; /* NV index of a signing EK's template */
+	uint32_t	 template_index; /* a signing EK's template */
 	uint32_t	 hierarchy;	/* TPM2_RH_ENDORSEMENT or _OWNER */
 };
 bool	 tpm2_key_slot(enum tpm2_key key, struct tpm2_key_slot *out);

@@ -108,7 +108,8 @@ reap(pid_t pid)
 static void
 test_tpm_whole_and_split(void)
 {
-	static const char *const one[] = { "8001 0000000c 00000000 abcd", NULL };
+	static const char *const one[] = { "8001 0000000c 00000000 abcd",
+	    NULL };
 	static const char *const split[] = { "80", "01 00", "00000c 0000",
 	    "0000 ab", "cd", NULL };
 	struct cl_conn c;

@@ -242,7 +242,8 @@ test_build_overflow(void)
 
 /* --- templates ------------------------------------------------------- */
 
-#define POLICY_A "837197674484b3f81a90cc8d46a5d724fd52d76e06520b64f2a1da1b331469aa"
+#define POLICY_A "837197674484b3f81a90cc8d46a5d724" \
+	"fd52d76e06520b64f2a1da1b331469aa"
 #define POLICY_B "b26e7d28d11a50bc53d882bcf5fd3a1a074148bb35d3b4e4cb1c0ad9" \
 	"bde419cacb47ba09699646150f9fc000f3f80e12"
 
@@ -502,7 +503,8 @@ check_bounded(const char *hex, parse_fn fn)
 		memcpy(b, orig, n);
 		for (j = 0; j < 1 + i % 3; j++) {
 			seed = seed * 1103515245 + 12345;
-			b[10 + (seed >> 8) % (n - 10)] ^= (uint8_t)(seed >> 20 | 1);
+			b[10 + (seed >> 8) % (n - 10)] ^=
+			    (uint8_t)(seed >> 20 | 1);
 		}
 		view = NULL;
 		viewlen = 0;
