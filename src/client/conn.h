@@ -73,10 +73,9 @@ const char	*cl_strerror(enum cl_err e);
 /*
  * Connects to a unix stream socket: non-blocking connect, poll for
  * completion within timeout_ms, then blocking mode (timeout_ms < 0: a
- * plain blocking connect). CL_EARG if the
- * path does not fit sun_path; CL_ECONNECT when connect() fails at once
- * (ENOENT, ECONNREFUSED, ...); CL_ENOCONN when a pending connect fails
- * or hangs up; CL_ETIMEDOUT.
+ * plain blocking connect). CL_EARG if the path does not fit sun_path;
+ * CL_ECONNECT when connect() fails at once (ENOENT, ECONNREFUSED, ...);
+ * CL_ENOCONN when a pending connect fails or hangs up; CL_ETIMEDOUT.
  */
 enum cl_err	 cl_connect_unix(struct cl_conn *c, const char *path,
 		    int timeout_ms);
@@ -147,11 +146,14 @@ enum cl_err	 cl_get_stateblob(struct cl_conn *c, uint32_t flags,
 		    uint32_t type, uint8_t **blob, size_t *blobcap,
 		    size_t *len, size_t max, uint32_t *res,
 		    uint32_t *st_flags, int timeout_ms);
-/* SET_STATEBLOB: header and blob in one write; *res the result. */
+/*
+ * SET_STATEBLOB: the header and the blob in one sendmsg (as far as the
+ * socket takes them at once; the rest follows), then *res, the result.
+ */
 enum cl_err	 cl_set_stateblob(struct cl_conn *c, uint32_t flags,
 		    uint32_t type, const void *blob, size_t len,
 		    uint32_t *res, int timeout_ms);
-/* A command whose response is the 4-byte result: *res. */
+/* A command answered by its result (at most 16 bytes): *res. */
 enum cl_err	 cl_ctrl_simple(struct cl_conn *c, const void *req,
 		    size_t reqlen, uint32_t *res, int timeout_ms);
 
