@@ -20,13 +20,23 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "bytes.h"
 #include "client.h"
+#include "conn.h"
 #include "proc.h"
 #include "swtpm/tpm_ioctl.h"
+#include "tpm2.h"
 #include "tpmcmd.h"
 
 #define FLAGS_STARTED	"not-need-init,startup-clear"
 #define RSP_MAX		8192
+#define BLOB_MAX	(16u << 20)
+
+/* A state blob, its buffer reused from one migration to the next. */
+struct blobbuf {
+	uint8_t	*p;
+	size_t	 len, cap;
+};
 
 const char *const wl_names[WL_COUNT] = {
 	"getrandom", "pcr_extend", "hash_1k", "nv_write", "nv_write_durable",
@@ -35,6 +45,7 @@ const char *const wl_names[WL_COUNT] = {
 const char *const who_names[WHO_COUNT] = { "ours", "ref", "null", "floor" };
 
 static uint8_t	rsp[RSP_MAX];
+static size_t	rsp_len;	/* of the last response in rsp */
 
 static void warnx_(const char *, ...) __attribute__((format(printf, 1, 2)));
 
@@ -50,13 +61,17 @@ warnx_(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* One TPM command; returns its response code or TC_RC_BAD. */
+/*
+ * One TPM command; returns its response code or TPM_RSP_MALFORMED.
+ * No deadline: reads are bounded by the socket's receive timeout
+ * (proc.c), so the hot path is one write and one read.
+ */
 static uint32_t
-tpm_do(int fd, const uint8_t *cmd, size_t n)
+tpm_do(struct cl_conn *c, const uint8_t *cmd, size_t n)
 {
-	ssize_t	r = tpm_xfer(fd, cmd, n, rsp, sizeof(rsp));
-
-	return r < 0 ? TC_RC_BAD : tc_rc(rsp, (size_t)r);
+	if (cl_tpm(c, cmd, n, rsp, sizeof(rsp), &rsp_len, -1) != CL_OK)
+		return TPM_RSP_MALFORMED;
+	return tpm2_parse_rc(rsp, rsp_len);
 }
 
 static size_t
@@ -97,7 +112,7 @@ loop_tpm(struct inst *in, enum wl w, unsigned first, unsigned n,
 	for (i = 0; i < warm + n; i++) {
 		len = build(w, first + i, cmd, sizeof(cmd));
 		t0 = now_ns();
-		rc = tpm_do(in->dfd, cmd, len);
+		rc = tpm_do(&in->data, cmd, len);
 		dt = now_ns() - t0;
 		if (rc != 0) {
 			fprintf(stderr, "swtpm_bench: %s: response code "
@@ -106,8 +121,8 @@ loop_tpm(struct inst *in, enum wl w, unsigned first, unsigned n,
 		}
 		if (w == WL_PRIMARY) {
 			len = tc_flush(fl, sizeof(fl), tc_out_handle(rsp,
-			    sizeof(rsp)));
-			if (tpm_do(in->dfd, fl, len) != 0)
+			    rsp_len));
+			if (tpm_do(&in->data, fl, len) != 0)
 				return -1;
 		}
 		if (i >= warm)
@@ -131,20 +146,48 @@ struct side {
 	bool		 cpu_bad;
 };
 
+/* A control command answered by its 4-byte result. */
+static int
+ctrl_simple(struct cl_conn *c, const struct wr *req, uint32_t *res)
+{
+	return cl_ctrl_simple(c, req->p, req->len, res, -1) == CL_OK ? 0 : -1;
+}
+
+static int
+get_blob(struct cl_conn *c, uint32_t type, struct blobbuf *b, uint32_t *res)
+{
+	uint32_t	st_flags;
+
+	return cl_get_stateblob(c, PTM_STATE_FLAG_DECRYPTED, type, &b->p,
+	    &b->cap, &b->len, BLOB_MAX, res, &st_flags, -1) == CL_OK ? 0 : -1;
+}
+
+static int
+set_blob(struct cl_conn *c, uint32_t type, const struct blobbuf *b,
+    uint32_t *res)
+{
+	return cl_set_stateblob(c, 0, type, b->p, b->len, res, -1) == CL_OK ?
+	    0 : -1;
+}
+
 static int
 migrate_once(struct side *sd)
 {
-	uint8_t		flags[4] = { 0, 0, 0, 0 };
+	uint8_t		stop[4], init[8];
 	uint32_t	r1 = 1, r2 = 1, r3 = 1, r4 = 1, r5 = 1, r6 = 1;
-	int		fd = sd->in.cfd;
+	struct cl_conn	*c = &sd->in.ctrl;
+	struct wr	ws, wi;
 
-	flags[3] = PTM_INIT_FLAG_DELETE_VOLATILE;
-	if (ctrl_get_blob(fd, PTM_BLOB_TYPE_PERMANENT, &sd->perm, &r1) ||
-	    ctrl_get_blob(fd, PTM_BLOB_TYPE_VOLATILE, &sd->vol, &r2) ||
-	    ctrl_simple(fd, CMD_STOP, NULL, 0, &r3) ||
-	    ctrl_set_blob(fd, PTM_BLOB_TYPE_PERMANENT, &sd->perm, &r4) ||
-	    ctrl_set_blob(fd, PTM_BLOB_TYPE_VOLATILE, &sd->vol, &r5) ||
-	    ctrl_simple(fd, CMD_INIT, flags, sizeof(flags), &r6))
+	wr_init(&ws, stop, sizeof(stop));
+	ctrl_client_enc(&ws, CMD_STOP);
+	wr_init(&wi, init, sizeof(init));
+	ctrl_client_enc_init(&wi, PTM_INIT_FLAG_DELETE_VOLATILE);
+	if (get_blob(c, PTM_BLOB_TYPE_PERMANENT, &sd->perm, &r1) ||
+	    get_blob(c, PTM_BLOB_TYPE_VOLATILE, &sd->vol, &r2) ||
+	    ctrl_simple(c, &ws, &r3) ||
+	    set_blob(c, PTM_BLOB_TYPE_PERMANENT, &sd->perm, &r4) ||
+	    set_blob(c, PTM_BLOB_TYPE_VOLATILE, &sd->vol, &r5) ||
+	    ctrl_simple(c, &wi, &r6))
 		return -1;
 	if (r1 | r2 | r3 | r4 | r5 | r6 || sd->perm.len == 0 ||
 	    sd->vol.len == 0) {
@@ -171,7 +214,7 @@ loop_migration(struct side *sd, unsigned n, unsigned warm)
 			samples_add(&sd->s, dt);
 	}
 	/* The TPM must have resumed from the volatile state. */
-	if (tpm_do(sd->in.dfd, cmd, tc_getrandom(cmd, sizeof(cmd), 32)) != 0)
+	if (tpm_do(&sd->in.data, cmd, tc_getrandom(cmd, sizeof(cmd), 32)) != 0)
 		return -1;
 	return (long)(warm + n) * 6 + 1;
 }
@@ -266,7 +309,7 @@ loop_startup(const struct config *cfg, struct side *sd, unsigned n,
 			inst_stop(&in);
 			return -1;
 		}
-		rc = tpm_do(in.dfd, cmd, tc_startup(cmd, sizeof(cmd), 0));
+		rc = tpm_do(&in.data, cmd, tc_startup(cmd, sizeof(cmd), 0));
 		dt = now_ns() - t0;
 		inst_stop(&in);
 		if (rc != 0) {
@@ -292,7 +335,7 @@ prepare_startup(const struct config *cfg, struct side *sd, unsigned r)
 	    sd->stdir, cfg->main_opt[sd->who], FLAGS_STARTED,
 	    port_of(cfg, 7 + (unsigned)sd->who), false))
 		return -1;
-	rc = tpm_do(in.dfd, cmd, tc_getrandom(cmd, sizeof(cmd), 8));
+	rc = tpm_do(&in.data, cmd, tc_getrandom(cmd, sizeof(cmd), 8));
 	inst_stop(&in);
 	return rc == 0 ? 0 : -1;
 }
@@ -426,9 +469,9 @@ round_nv(const struct config *cfg, struct results *res, struct side *all,
 		    (unsigned)all[j].who), false))
 			goto out;
 		n++;
-		rc = tpm_do(all[j].in.dfd, cmd, tc_nv_define(cmd,
+		rc = tpm_do(&all[j].in.data, cmd, tc_nv_define(cmd,
 		    sizeof(cmd), TC_NV_INDEX, TC_NV_SIZE));
-		if (rc != 0 && rc != TC_RC_NV_DEFINED)
+		if (rc != 0 && rc != TPM2_RC_NV_DEFINED)
 			goto out;
 	}
 	if (n == 0)
@@ -478,7 +521,7 @@ round_servers(const struct config *cfg, struct results *res,
 		    sd[j].bin, dir, cfg->main_opt[sd[j].who], FLAGS_STARTED,
 		    port_of(cfg, (unsigned)sd[j].who), true))
 			goto fail;
-		if (tpm_do(sd[j].in.dfd, cmd, tc_getrandom(cmd, sizeof(cmd),
+		if (tpm_do(&sd[j].in.data, cmd, tc_getrandom(cmd, sizeof(cmd),
 		    32)) != 0)
 			goto fail;
 	}
@@ -573,7 +616,7 @@ run_density(const struct config *cfg, struct dens *d, int who,
 	uint8_t		 cmd[16];
 	unsigned	 n = cfg->density, i, ready = 0;
 	uint64_t	 t0, t1, end;
-	ssize_t		 k;
+	size_t		 k;
 	int		 rc = -1, t;
 
 	memset(d, 0, sizeof(*d));
@@ -623,11 +666,11 @@ run_density(const struct config *cfg, struct dens *d, int who,
 	tc_getrandom(cmd, sizeof(cmd), 32);
 	t1 = now_ns();
 	for (i = 0; i < n; i++)
-		if (tpm_send(in[i].dfd, cmd, 12) != 0)
+		if (cl_send(&in[i].data, cmd, 12, -1) != CL_OK)
 			goto out;
 	for (i = 0; i < n; i++) {
-		k = tpm_recv(in[i].dfd, rsp, sizeof(rsp));
-		if (k < 0 || tc_rc(rsp, (size_t)k) != 0)
+		if (cl_tpm_recv(&in[i].data, rsp, sizeof(rsp), &k, -1) !=
+		    CL_OK || tpm2_parse_rc(rsp, k) != 0)
 			goto out;
 	}
 	d->answer_ms = (double)(now_ns() - t1) / 1e6;
@@ -930,8 +973,8 @@ main(int argc, char **argv)
 	samples_release(&s);
 	for (r = 0; r <= nsd; r++) {
 		samples_release(&sd[r].s);
-		blobbuf_release(&sd[r].perm);
-		blobbuf_release(&sd[r].vol);
+		free(sd[r].perm.p);
+		free(sd[r].vol.p);
 	}
 	return rc ? 1 : 0;
 }

@@ -23,6 +23,7 @@
 
 #include "io.h"
 #include "stats.h"
+#include "tpm2.h"
 #include "tpmcmd.h"
 
 /*
@@ -162,19 +163,19 @@ cb_pp(TPM_BOOL *pp, uint32_t tpm_number)
 static unsigned char	*rbuf;
 static uint32_t		 rlen, rcap;
 
-/* Run one command; returns the TPM response code or TC_RC_BAD. */
+/* Run one command; returns the TPM response code or TPM_RSP_MALFORMED. */
 static uint32_t
 tpm(const uint8_t *cmd, size_t len)
 {
 	unsigned char	work[TC_MAX_CMD];
 
 	if (len > sizeof(work))
-		return TC_RC_BAD;
+		return TPM_RSP_MALFORMED;
 	memcpy(work, cmd, len);
 	if (TPMLIB_Process(&rbuf, &rlen, &rcap, work, (uint32_t)len) !=
 	    TPM_SUCCESS)
-		return TC_RC_BAD;
-	return tc_rc(rbuf, rlen);
+		return TPM_RSP_MALFORMED;
+	return tpm2_parse_rc(rbuf, rlen);
 }
 
 static int
@@ -400,7 +401,7 @@ main(int argc, char **argv)
 		die("libtpms start");
 	rc = tpm(cmd, tc_nv_define(cmd, sizeof(cmd), TC_NV_INDEX,
 	    TC_NV_SIZE));
-	if (rc != 0 && rc != TC_RC_NV_DEFINED)
+	if (rc != 0 && rc != TPM2_RC_NV_DEFINED)
 		die("NV_DefineSpace");
 	for (w = 0; w < WL_COUNT; w++) {
 		if (only && strcmp(only, wl_names[w]) != 0)

@@ -23,11 +23,9 @@
 #include "bytes.h"
 #include "io.h"
 #include "swtpm/tpm_ioctl.h"
+#include "tpm2.h"
 
 #define BUF_MAX		4105
-#define CC_GETRANDOM	0x0000017bu
-#define CC_HASH		0x0000017du
-#define CC_PCR_EXTEND	0x00000182u
 
 static volatile sig_atomic_t quit;
 
@@ -144,30 +142,30 @@ data_reply(int fd, const uint8_t *cmd, size_t len)
 	struct rd	r;
 	struct wr	w;
 	uint32_t	cc, size = 10;
-	uint16_t	tag = 0x8001, n = 0;
+	uint16_t	tag = TPM2_ST_NO_SESSIONS, n = 0;
 
 	rd_init(&r, cmd, len);
 	rd_skip(&r, 6);
 	cc = rd_be32(&r);
-	if (cc == CC_GETRANDOM) {
+	if (cc == TPM2_CC_GET_RANDOM) {
 		n = rd_be16(&r);
 		if (r.bad || n > 64)
 			n = 0;
 		size = 12u + n;
-	} else if (cc == CC_HASH)
+	} else if (cc == TPM2_CC_HASH)
 		size = HASH_RSP_LEN;
-	else if (cc == CC_PCR_EXTEND) {
-		tag = 0x8002;
+	else if (cc == TPM2_CC_PCR_EXTEND) {
+		tag = TPM2_ST_SESSIONS;
 		size = 10u + sizeof(pcr_rsp_tail);
 	}
 	wr_init(&w, rsp, sizeof(rsp));
 	wr_be16(&w, tag);
 	wr_be32(&w, size);
 	wr_be32(&w, 0);
-	if (cc == CC_GETRANDOM) {
+	if (cc == TPM2_CC_GET_RANDOM) {
 		wr_be16(&w, n);
 		memset(wr_reserve(&w, n), 0xa5, n);
-	} else if (cc == CC_PCR_EXTEND)
+	} else if (cc == TPM2_CC_PCR_EXTEND)
 		memcpy(wr_reserve(&w, sizeof(pcr_rsp_tail)), pcr_rsp_tail,
 		    sizeof(pcr_rsp_tail));
 	else if (size > 10)

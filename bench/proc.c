@@ -18,10 +18,6 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <arpa/inet.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -66,7 +62,8 @@ inst_init(struct inst *in)
 {
 	memset(in, 0, sizeof(*in));
 	in->pid = -1;
-	in->dfd = in->cfd = -1;
+	cl_init(&in->data);
+	cl_init(&in->ctrl);
 }
 
 static void
@@ -91,16 +88,18 @@ inst_spawn(struct inst *in, const char *bin, const char *dir,
 	if (snprintf(in->dir, sizeof(in->dir), "%s", dir) >=
 	    (int)sizeof(in->dir))
 		return -1;
-	snprintf(in->data, sizeof(in->data), "%s/data", dir);
-	snprintf(in->ctrl, sizeof(in->ctrl), "%s/ctrl", dir);
+	snprintf(in->data_path, sizeof(in->data_path), "%s/data", dir);
+	snprintf(in->ctrl_path, sizeof(in->ctrl_path), "%s/ctrl", dir);
 	snprintf(st, sizeof(st), "dir=%s%s", dir, tpmstate_opt);
 	in->port = port;
 	if (port) {
 		snprintf(srv, sizeof(srv), "type=tcp,port=%d", port);
 		snprintf(ctl, sizeof(ctl), "type=tcp,port=%d", port + 1);
 	} else {
-		snprintf(srv, sizeof(srv), "type=unixio,path=%s", in->data);
-		snprintf(ctl, sizeof(ctl), "type=unixio,path=%s", in->ctrl);
+		snprintf(srv, sizeof(srv), "type=unixio,path=%s",
+		    in->data_path);
+		snprintf(ctl, sizeof(ctl), "type=unixio,path=%s",
+		    in->ctrl_path);
 	}
 	snprintf(log, sizeof(log), "%s/server.log", dir);
 	argv[n++] = (char *)bin;
@@ -134,45 +133,27 @@ inst_spawn(struct inst *in, const char *bin, const char *dir,
 	return 0;
 }
 
-/* Connect to a unix path, or to 127.0.0.1:port if port != 0. */
+/*
+ * Connect to a unix path, or to 127.0.0.1:port if port != 0. Returns 0,
+ * or -1 with errno from the connect.
+ */
 static int
-sock_connect(const char *path, int port)
+sock_connect(struct cl_conn *c, const char *path, int port)
 {
-	struct sockaddr_un	sun;
-	struct sockaddr_in	sin;
-	struct sockaddr		*sa = (struct sockaddr *)&sun;
-	struct timeval		tv = { 60, 0 };
-	socklen_t		salen = sizeof(sun);
-	int			fd, e, one = 1;
+	struct timeval	tv = { 60, 0 };
+	enum cl_err	e;
 
-	memset(&sun, 0, sizeof(sun));
-	memset(&sin, 0, sizeof(sin));
-	sun.sun_family = AF_UNIX;
-	if (port) {
-		sin.sin_family = AF_INET;
-		sin.sin_port = htons((uint16_t)port);
-		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		sa = (struct sockaddr *)&sin;
-		salen = sizeof(sin);
-	} else if (strlen(path) >= sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	} else
-		memcpy(sun.sun_path, path, strlen(path) + 1);
-	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
 	if (port)
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, sa, salen) != 0) {
-		e = errno;
-		close(fd);
-		errno = e;
+		e = cl_connect_tcp(c, "127.0.0.1", (unsigned)port, -1);
+	else
+		e = cl_connect_unix(c, path, -1);
+	if (e != CL_OK) {
+		errno = e == CL_EARG ? ENAMETOOLONG : c->sys_errno;
 		return -1;
 	}
 	/* Bound every later read: a dead server must not hang the bench. */
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	return fd;
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return 0;
 }
 
 static bool
@@ -184,10 +165,9 @@ alive(pid_t pid)
 int
 inst_try_data(struct inst *in)
 {
-	if (in->dfd >= 0)
+	if (in->data.fd >= 0)
 		return 1;
-	in->dfd = sock_connect(in->data, in->port);
-	if (in->dfd >= 0)
+	if (sock_connect(&in->data, in->data_path, in->port) == 0)
 		return 1;
 	if (errno != ENOENT && errno != ECONNREFUSED && errno != EAGAIN)
 		return -1;
@@ -208,9 +188,9 @@ inst_connect(struct inst *in, bool ctrl, unsigned poll_us,
 	}
 	if (r < 0)
 		return -1;
-	while (ctrl && in->cfd < 0) {
-		in->cfd = sock_connect(in->ctrl, in->port ? in->port + 1 : 0);
-		if (in->cfd >= 0)
+	while (ctrl && in->ctrl.fd < 0) {
+		if (sock_connect(&in->ctrl, in->ctrl_path,
+		    in->port ? in->port + 1 : 0) == 0)
 			break;
 		if (now_ns() > end || !alive(in->pid))
 			return -1;
@@ -222,11 +202,8 @@ inst_connect(struct inst *in, bool ctrl, unsigned poll_us,
 void
 inst_signal(struct inst *in)
 {
-	if (in->dfd >= 0)
-		close(in->dfd);
-	if (in->cfd >= 0)
-		close(in->cfd);
-	in->dfd = in->cfd = -1;
+	cl_close(&in->data);
+	cl_close(&in->ctrl);
 	if (in->pid > 0)
 		kill(in->pid, SIGTERM);
 }

@@ -2,7 +2,8 @@
  * Server processes for the benchmark: spawn a server binary with the
  * swtpm socket command line, connect to its unix sockets, stop it, and
  * read its memory and descriptor counts from /proc. Also CPU pinning and
- * the scratch directories. Knows nothing of TPM commands.
+ * the scratch directories. Knows nothing of TPM commands; connections
+ * are the client library's (src/client).
  */
 #ifndef BENCH_PROC_H
 #define BENCH_PROC_H
@@ -11,16 +12,18 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "conn.h"
+
 #define INST_PATH_MAX	108	/* sun_path */
 
 struct inst {
 	pid_t	pid;
 	int	port;		/* 0: unix; else TCP port (ctrl +1) */
-	int	dfd;		/* data connection, -1 if none */
-	int	cfd;		/* control connection, -1 if none */
+	struct cl_conn data;	/* data connection (fd -1 if none) */
+	struct cl_conn ctrl;	/* control connection (fd -1 if none) */
 	char	dir[INST_PATH_MAX - 8];
-	char	data[INST_PATH_MAX];
-	char	ctrl[INST_PATH_MAX];
+	char	data_path[INST_PATH_MAX];
+	char	ctrl_path[INST_PATH_MAX];
 };
 
 struct memstat {

@@ -1,7 +1,8 @@
 /*
- * TPM 2 command builders and response checks shared by the benchmark
- * client and the in-process floor. Builds raw wire bytes only; knows
- * nothing of sockets, libtpms or the server.
+ * The benchmark's workload commands (TPM 2), shared by the benchmark
+ * client and the in-process floor: the commands with their fill
+ * patterns, built by the TPM wire module (src/tpm). Knows nothing of
+ * sockets, libtpms or the server.
  */
 #ifndef BENCH_TPMCMD_H
 #define BENCH_TPMCMD_H
@@ -13,9 +14,6 @@
 #define TC_NV_INDEX		0x01000100u
 #define TC_NV_SIZE		64
 #define TC_HASH_LEN		1024
-#define TC_RC_BAD		0xffffffffu
-#define TC_RC_INITIALIZE	0x100u
-#define TC_RC_NV_DEFINED	0x14cu
 
 /*
  * Each builder writes one complete command into buf (capacity cap) and
@@ -33,11 +31,7 @@ size_t		 tc_nv_write(uint8_t *buf, size_t cap, uint32_t index,
 size_t		 tc_create_primary_ecc(uint8_t *buf, size_t cap);
 size_t		 tc_flush(uint8_t *buf, size_t cap, uint32_t handle);
 
-/* Response code of a response, or TC_RC_BAD if it is malformed. */
-uint32_t	 tc_rc(const uint8_t *rsp, size_t len);
-/* Handle returned by CreatePrimary; 0 if absent. */
+/* Handle returned by CreatePrimary; 0 if the response does not parse. */
 uint32_t	 tc_out_handle(const uint8_t *rsp, size_t len);
-/* Ordinal of a command, 0 if too short. */
-uint32_t	 tc_ordinal(const uint8_t *cmd, size_t len);
 
 #endif

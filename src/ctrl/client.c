@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "client.h"
+#include "ctrl.h"
 
 #include "swtpm/tpm_ioctl.h"
 
@@ -77,6 +78,41 @@ ctrl_client_enc_lock_storage(struct wr *w, uint32_t retries)
 {
 	wr_be32(w, CMD_LOCK_STORAGE);
 	wr_be32(w, retries);
+}
+
+uint64_t
+ctrl_client_rsp_len(uint32_t code, const uint8_t *p, size_t have)
+{
+	const struct ctrl_cmd_info *c = ctrl_cmd_info(code);
+	uint64_t fixed = 4;
+	uint32_t res;
+
+	if (have < 4)
+		return 4;
+	res = be32_get(p);
+	/*
+	 * COMPAT: control-channel.md §3: a failed length or state check
+	 * answers the 4-byte result alone; GET_TPMESTABLISHED and
+	 * GET_STATEBLOB keep their layout for a later error. Those checks
+	 * give BAD_PARAMETER or BAD_ORDINAL: alone (nothing came with
+	 * it), such a result is the whole response.
+	 */
+	if (res != PTM_RES_SUCCESS) {
+		if (code != CMD_GET_TPMESTABLISHED &&
+		    code != CMD_GET_STATEBLOB)
+			return 4;
+		if (have == 4 && (res == PTM_RES_BAD_PARAMETER ||
+		    res == PTM_RES_BAD_ORDINAL))
+			return 4;
+	}
+	/* on a socket the success layout is the ioctl's, data unbounded */
+	if (c != NULL && c->rsp_fixed > fixed)
+		fixed = c->rsp_fixed;
+	if (c == NULL || c->len_word == 0 || res != PTM_RES_SUCCESS)
+		return fixed;
+	if (have < fixed)
+		return fixed;
+	return fixed + be32_get(p + 4 * (c->len_word - 1));
 }
 
 bool

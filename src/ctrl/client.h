@@ -33,6 +33,15 @@ void	ctrl_client_enc_get_info(struct wr *w, uint64_t flags,
 void	ctrl_client_enc_lock_storage(struct wr *w, uint32_t retries);
 
 /*
+ * Framing of a socket response to a request with this code: the size of
+ * the whole response as far as its first have bytes tell (4 while fewer
+ * than 4 are there; GET_STATEBLOB and GET_INFO grow once their length
+ * field arrived). Read until have reaches the value, asking again after
+ * each read. See control-channel.md §3 for the layouts.
+ */
+uint64_t ctrl_client_rsp_len(uint32_t code, const uint8_t *p, size_t have);
+
+/*
  * Decoders read a response of len bytes. All return false if the
  * response is too short for what it claims (the caller reports a clean
  * error); trailing bytes are ignored, since the server may not send any

@@ -16,22 +16,22 @@
 #include "bytes.h"
 #include "glue.h"
 #include "swtpm/tpm_ioctl.h"
-
-#define ORD_SETLOCALITY		0x20001000u
+#include "tpm12.h"
+#include "tpm2.h"
 
 static struct {
 	/* response with the send-command prefix and trailer */
 	uint8_t		*obuf;
 	size_t		 obuf_size;
 	/* short responses built here (not running, pre-filter) */
-	uint8_t		 small[10];
+	uint8_t		 small[TPM_HDR_LEN];
 } dp;
 
 bool
 sw_tpm_data_complete(size_t n)
 {
 	/* COMPAT: data-channel.md §2: what arrived (>= 10 bytes) is one. */
-	return n >= 10;
+	return n >= TPM_HDR_LEN;
 }
 
 size_t
@@ -64,31 +64,33 @@ obuf_reserve(size_t n)
 static void
 short_resp(uint8_t *out, uint32_t code)
 {
-	be16_put(out, sw_core.cfg.tpm2 ? 0x8001 : 0x00c4);
-	be32_put(out + 2, 10);
-	be32_put(out + 6, code);
+	be16_put(out, sw_core.cfg.tpm2 ? TPM2_ST_NO_SESSIONS :
+	    TPM_TAG_RSP_COMMAND);
+	be32_put(out + TPM_HDR_SIZE_OFF, TPM_HDR_LEN);
+	be32_put(out + TPM_HDR_CODE_OFF, code);
 }
 
 static uint32_t
 fatal_code(void)
 {
-	return sw_core.cfg.tpm2 ? 0x101 : TPM_FAIL;
+	return sw_core.cfg.tpm2 ? TPM2_RC_FAILURE : TPM_FAIL;
 }
 
 /* COMPAT: data-channel.md §4 step 3: in-band SetLocality. */
 static bool
 prefilter(const uint8_t *cmd, size_t len, uint8_t *out)
 {
-	uint32_t insufficient = sw_core.cfg.tpm2 ? 0x9a : 0x19;
+	uint32_t insufficient = sw_core.cfg.tpm2 ? TPM2_RC_INSUFFICIENT :
+	    TPM_BAD_PARAM_SIZE;
 	uint8_t loc;
 
-	if (len < 10) {
+	if (len < TPM_HDR_LEN) {
 		short_resp(out, insufficient);
 		return true;
 	}
-	if (be32_get(cmd + 6) != ORD_SETLOCALITY)
+	if (be32_get(cmd + TPM_HDR_CODE_OFF) != SWTPM_ORD_SET_LOCALITY)
 		return false;
-	if (len < 11) {
+	if (len < TPM_HDR_LEN + 1) {
 		short_resp(out, insufficient);
 		return true;
 	}
@@ -96,9 +98,10 @@ prefilter(const uint8_t *cmd, size_t len, uint8_t *out)
 		short_resp(out, fatal_code());
 		return true;
 	}
-	loc = cmd[10];
+	loc = cmd[TPM_HDR_LEN];
 	if (loc >= 5 || (loc == 4 && sw_core.cfg.loc_reject4)) {
-		short_resp(out, sw_core.cfg.tpm2 ? 0x107 : 0x3d);
+		short_resp(out, sw_core.cfg.tpm2 ? TPM2_RC_LOCALITY :
+		    TPM_BAD_LOCALITY);
 		return true;
 	}
 	sw_core.locality = loc;
@@ -114,8 +117,10 @@ sw_tpm_data(const uint8_t *in, size_t n, const uint8_t **resp, size_t *rlen)
 	uint32_t blen = 0, rc;
 
 	/* COMPAT: data-channel.md §3: TPM 2 send-command prefix. */
-	if (sw_core.cfg.tpm2 && n >= 10 && be16_get(in) != 0x8001 &&
-	    be16_get(in) != 0x8002 && be32_get(in) == TPM_SEND_COMMAND) {
+	if (sw_core.cfg.tpm2 && n >= TPM_HDR_LEN &&
+	    be16_get(in) != TPM2_ST_NO_SESSIONS &&
+	    be16_get(in) != TPM2_ST_SESSIONS &&
+	    be32_get(in) == TPM_SEND_COMMAND) {
 		sw_core.locality = in[4];
 		cmd = in + 9;
 		clen = n - 9;
@@ -124,13 +129,13 @@ sw_tpm_data(const uint8_t *in, size_t n, const uint8_t **resp, size_t *rlen)
 	if (!sw_core.running) {
 		short_resp(dp.small, fatal_code());
 		body = dp.small;
-		blen = 10;
+		blen = TPM_HDR_LEN;
 	} else {
-		if (clen >= 10)
-			sw_core.last_ordinal = be32_get(cmd + 6);
+		if (clen >= TPM_HDR_LEN)
+			sw_core.last_ordinal = be32_get(cmd + TPM_HDR_CODE_OFF);
 		if (prefilter(cmd, clen, dp.small)) {
 			body = dp.small;
-			blen = 10;
+			blen = TPM_HDR_LEN;
 		} else {
 			/* libtpms takes a non-const command buffer. */
 			rc = TPMLIB_Process(&sw_core.rbuf, &blen,

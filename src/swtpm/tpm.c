@@ -20,11 +20,8 @@
 #include "glue.h"
 #include "log.h"
 #include "swtpm/tpm_ioctl.h"
-
-#define TPM2_CC_STARTUP		0x144u
-#define TPM2_CC_SHUTDOWN	0x145u
-#define TPM_ORD_STARTUP		0x99u
-#define TPM_RC_INITIALIZE	0x100u
+#include "tpm12.h"
+#include "tpm2.h"
 
 struct sw_core sw_core;
 
@@ -101,34 +98,42 @@ sw_core_cmd(const uint8_t *cmd, size_t len, uint32_t *code)
 	    (uint32_t)len);
 	if (rc != TPM_SUCCESS)
 		return rc;
-	if (rlen < 10)
+	if (rlen < TPM_HDR_LEN)
 		return TPM_FAIL;
-	*code = be32_get(sw_core.rbuf + 6);
+	*code = be32_get(sw_core.rbuf + TPM_HDR_CODE_OFF);
 	return TPM_SUCCESS;
+}
+
+/* TPM2_Shutdown(su); TPM_SUCCESS and *code, or a libtpms error. */
+static uint32_t
+shutdown2(uint16_t su, uint32_t *code)
+{
+	uint8_t cmd[12];
+	struct wr w;
+
+	wr_init(&w, cmd, sizeof(cmd));
+	if (!tpm2_build_shutdown(&w, su))
+		return TPM_FAIL;
+	return sw_core_cmd(cmd, w.len, code);
 }
 
 /* data-channel.md §6.1: TPM2_Shutdown(SU_STATE), else SU_CLEAR. */
 static void
 auto_shutdown(void)
 {
-	static const uint8_t su_state[12] = { 0x80, 0x01, 0, 0, 0, 0x0c,
-	    0, 0, 0x01, 0x45, 0x00, 0x01 };
-	static const uint8_t su_clear[12] = { 0x80, 0x01, 0, 0, 0, 0x0c,
-	    0, 0, 0x01, 0x45, 0x00, 0x00 };
 	uint32_t code;
 
 	if (!sw_core.cfg.tpm2 || !sw_core.running ||
 	    sw_core.cfg.disable_auto_shutdown ||
 	    sw_core.last_ordinal == TPM2_CC_SHUTDOWN)
 		return;
-	if (sw_core_cmd(su_state, sizeof(su_state), &code) == TPM_SUCCESS &&
-	    (code == 0 || code == TPM_RC_INITIALIZE)) {
+	if (shutdown2(TPM2_SU_STATE, &code) == TPM_SUCCESS &&
+	    (code == 0 || code == TPM2_RC_INITIALIZE)) {
 		if (code == 0)
 			sw_core.last_ordinal = TPM2_CC_SHUTDOWN;
 		return;
 	}
-	if (sw_core_cmd(su_clear, sizeof(su_clear), &code) == TPM_SUCCESS &&
-	    code == 0)
+	if (shutdown2(TPM2_SU_CLEAR, &code) == TPM_SUCCESS && code == 0)
 		sw_core.last_ordinal = TPM2_CC_SHUTDOWN;
 }
 
@@ -238,26 +243,25 @@ sw_tpm_injected(void)
 uint32_t
 sw_tpm_startup(enum sw_startup_type type, uint32_t *code)
 {
-	static const uint16_t tpm2_su[] = { 0, 1, 0 };
-	static const uint16_t tpm12_st[] = { 1, 2, 3 };
+	/* indexed by enum sw_startup_type; TPM 2 has no deactivated */
+	static const uint16_t tpm2_su[] = { TPM2_SU_CLEAR, TPM2_SU_STATE,
+	    TPM2_SU_CLEAR };
+	static const uint16_t tpm12_st[] = { TPM_ST_CLEAR, TPM_ST_STATE,
+	    TPM_ST_DEACTIVATED };
 	uint8_t cmd[12];
 	struct wr w;
 	uint32_t rc;
+	bool ok;
 
 	wr_init(&w, cmd, sizeof(cmd));
-	if (sw_core.cfg.tpm2) {
-		wr_be16(&w, 0x8001);
-		wr_be32(&w, 12);
-		wr_be32(&w, TPM2_CC_STARTUP);
-		wr_be16(&w, tpm2_su[type]);
-	} else {
-		wr_be16(&w, 0x00c1);
-		wr_be32(&w, 12);
-		wr_be32(&w, TPM_ORD_STARTUP);
-		wr_be16(&w, tpm12_st[type]);
-	}
+	if (sw_core.cfg.tpm2)
+		ok = tpm2_build_startup(&w, tpm2_su[type]);
+	else
+		ok = tpm12_build_startup(&w, tpm12_st[type]);
 	*code = 0;
-	rc = sw_core_cmd(cmd, sizeof(cmd), code);
+	if (!ok)
+		return TPM_FAIL;
+	rc = sw_core_cmd(cmd, w.len, code);
 	if (rc == TPM_SUCCESS)
 		sw_core.last_ordinal = sw_core.cfg.tpm2 ? TPM2_CC_STARTUP :
 		    TPM_ORD_STARTUP;

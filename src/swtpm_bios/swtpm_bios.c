@@ -17,46 +17,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "bytes.h"
+#include "conn.h"
 #include "io.h"
 #include "net.h"
+#include "tpm12.h"
+#include "tpm2.h"
 
 #define DEFAULT_TCP_PORT	6545
 #define RSP_MAX			1024
-#define TPM_ERROR		0x80	/* a command returned a TPM error */
-#define TPM_NEEDS_RESET		0x81
-
-/* TPM 1.2 */
-#define TPM_TAG_RQU_COMMAND		0x00c1
-#define TPM_ORD_STARTUP			0x00000099
-#define TPM_ORD_PHYSICAL_ENABLE		0x0000006f
-#define TPM_ORD_PHYSICAL_SET_DEACT	0x00000072
-#define TPM_ORD_CONTINUE_SELFTEST	0x00000053
-#define TPM_ORD_GET_CAPABILITY		0x00000065
-#define TSC_ORD_PHYSICAL_PRESENCE	0x4000000a
-#define TPM_CAP_FLAG			0x00000004
-#define TPM_CAP_FLAG_PERMANENT		0x00000108
-#define TPM_PP_CMD_ENABLE		0x0020
-#define TPM_PP_PRESENT			0x0008
-#define TPM_PP_NOTPRESENT_LOCK		0x0014
-/* offset of the 'deactivated' byte in the GetCapability response */
-#define PERM_DEACTIVATED_OFF		18
-#define CAP_RSP_COPY			36
-
-/* TPM 2 */
-#define TPM2_ST_NO_SESSIONS		0x8001
-#define TPM2_ST_SESSIONS		0x8002
-#define TPM2_CC_STARTUP			0x00000144
-#define TPM2_CC_INCREMENTAL_SELFTEST	0x00000142
-#define TPM2_CC_HIERARCHY_CHANGE_AUTH	0x00000129
-#define TPM2_RH_PLATFORM		0x4000000c
-#define TPM2_RS_PW			0x40000009
-#define TPM2_ALG_SHA1			0x0004
-#define PLATFORM_AUTH_LEN		20
+#define EXIT_TPM_ERROR		0x80	/* a command returned a TPM error */
+#define EXIT_NEEDS_RESET	0x81
+#define PLATFORM_AUTH_LEN	20
+/* the timeouts of 0.7.1, in seconds */
+#define TIMEOUT_MEDIUM		20
+#define TIMEOUT_LONG		600	/* COMPAT: the self test */
 
 /* startup types meaning "do not send" */
 #define NO_STARTUP			0xff
@@ -139,68 +116,62 @@ parse_tcp(const char *arg, struct target *t)
 }
 
 static int
-connect_tcp(const char *host, unsigned int port)
+connect_tcp(struct cl_conn *c, const char *host, unsigned int port)
 {
-	int fd, gai_err;
+	enum cl_err e;
 
-	fd = net_tcp_connect(host, port, &gai_err);
-	if (fd >= 0)
-		return fd;
-	if (gai_err != 0)
+	e = cl_connect_tcp(c, host, port, -1);
+	if (e == CL_OK)
+		return 0;
+	if (e == CL_ERESOLVE)
 		fprintf(stderr, "getaddrinfo failed on host '%s': %s\n", host,
-		    gai_strerror(gai_err));
+		    gai_strerror(c->gai_err));
 	else
 		fprintf(stderr, "Could not connect using TCP socket.\n");
 	return -1;
 }
 
 static int
-connect_unix(const char *path)
+connect_unix(struct cl_conn *c, const char *path)
 {
-	struct sockaddr_un sun;
-	int fd;
+	enum cl_err e;
 
-	if (strlen(path) + 1 > sizeof(sun.sun_path)) {
+	e = cl_connect_unix(c, path, -1);
+	if (e == CL_OK)
+		return 0;
+	if (e == CL_EARG)
 		fprintf(stderr, "Socket path is too long.\n");
-		return -1;
-	}
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		close(fd);
-		fd = -1;
-	}
-	if (fd < 0)
+	else
 		fprintf(stderr, "Could not connect using UnixIO socket.\n");
-	return fd;
+	return -1;
 }
 
 static int
-open_device(const char *dev)
+open_device(struct cl_conn *c, const char *dev)
 {
 	int fd;
 
 	fd = open(dev, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0 || cl_from_fd(c, fd) != CL_OK) {
 		fprintf(stderr, "Unable to open device '%s'.\n", dev);
-	return fd;
+		return -1;
+	}
+	return 0;
 }
 
 /* COMPAT: cli.md §10: device > --tcp > --unix > TCSD_* env > TPM_DEVICE */
 static int
-open_target(const struct target *t)
+open_target(const struct target *t, struct cl_conn *c)
 {
 	const char *host, *port, *dev;
 	unsigned int p = DEFAULT_TCP_PORT;
 
 	if (t->device != NULL)
-		return open_device(t->device);
+		return open_device(c, t->device);
 	if (t->tcp_host != NULL)
-		return connect_tcp(t->tcp_host, t->tcp_port);
+		return connect_tcp(c, t->tcp_host, t->tcp_port);
 	if (t->unix_path != NULL)
-		return connect_unix(t->unix_path);
+		return connect_unix(c, t->unix_path);
 	if (getenv("TCSD_USE_TCP_DEVICE") != NULL) {
 		host = getenv("TCSD_TCP_DEVICE_HOSTNAME");
 		if (host == NULL)
@@ -208,259 +179,208 @@ open_target(const struct target *t)
 		port = getenv("TCSD_TCP_DEVICE_PORT");
 		if (port != NULL)
 			p = (unsigned int)strtol(port, NULL, 10);
-		return connect_tcp(host, p);
+		return connect_tcp(c, host, p);
 	}
 	dev = getenv("TPM_DEVICE");
-	return open_device(dev != NULL ? dev : "/dev/tpm0");
+	return open_device(c, dev != NULL ? dev : "/dev/tpm0");
 }
 
 /*
- * Send one command on a new connection and read one response of at most
- * RSP_MAX bytes within timeout_s seconds. The response code goes to
- * *res; the first rspmax bytes of the response to rspbuf if given.
- * Returns 0, or -1 after printing why (communication failure).
+ * The reference's words for a failed response: it read once, so what
+ * came was too short or disagreed with its size field. COMPAT: cli.md
+ * §10; unlike 0.7.1 a response split over several reads is assembled.
+ */
+static void
+report_recv(const struct cl_conn *c, enum cl_err e, size_t got,
+    unsigned int timeout_s)
+{
+	if (e == CL_ETIMEDOUT && got == 0)
+		fprintf(stderr, "TPM did not respond after %u seconds.\n",
+		    timeout_s);
+	else if (e == CL_ESYS)
+		fprintf(stderr, "Error on select call: %s\n",
+		    strerror(c->sys_errno));
+	else if (e == CL_EIO)
+		fprintf(stderr, "Read from file descriptor failed.\n");
+	else if (got < TPM_HDR_LEN)
+		fprintf(stderr, "Returned packet is too short.\n");
+	else
+		fprintf(stderr, "Malformed response.\n");
+}
+
+/*
+ * Send one command on a new connection and read its response (at most
+ * RSP_MAX bytes) within timeout_s seconds into rsp; *res gets its
+ * response code. Returns 0, or -1 after printing why (communication
+ * failure).
  */
 static int
 transfer(const struct target *t, const struct wr *req, unsigned int timeout_s,
-    uint32_t *res, uint8_t *rspbuf, size_t rspmax)
+    uint32_t *res, uint8_t *rsp, size_t *rlen)
 {
-	uint8_t rsp[RSP_MAX];
-	struct timeval tv;
-	fd_set rfds;
-	ssize_t n;
-	struct rd r;
-	uint32_t size;
-	int fd, rc = -1, sel;
+	struct tpm_rsp r;
+	struct cl_conn c;
+	enum cl_err e;
+	int rc = -1;
 
-	fd = open_target(t);
-	if (fd < 0)
+	if (open_target(t, &c) < 0)
 		return -1;
-	n = write(fd, req->p, req->len);
-	if (n < 0 || (size_t)n != req->len) {
+	if (cl_send(&c, req->p, req->len, -1) != CL_OK) {
 		fprintf(stderr, "Write to file descriptor failed.\n");
 		goto out;
 	}
-	if (fd >= FD_SETSIZE) {
-		errno = EBADF;
-		fprintf(stderr, "Error on select call: %s\n", strerror(errno));
+	/* COMPAT: 0.7.1 waited in select(), which fails for such an fd */
+	if (c.fd >= FD_SETSIZE) {
+		fprintf(stderr, "Error on select call: %s\n",
+		    strerror(EBADF));
 		goto out;
 	}
-	FD_ZERO(&rfds);
-	FD_SET(fd, &rfds);
-	tv.tv_sec = timeout_s;
-	tv.tv_usec = 0;
-	sel = select(fd + 1, &rfds, NULL, NULL, &tv);
-	if (sel == 0) {
-		fprintf(stderr, "TPM did not respond after %u seconds.\n",
-		    timeout_s);
+	e = cl_tpm_recv(&c, rsp, RSP_MAX, rlen, (int)timeout_s * 1000);
+	if (e != CL_OK) {
+		report_recv(&c, e, *rlen, timeout_s);
 		goto out;
 	}
-	if (sel < 0) {
-		fprintf(stderr, "Error on select call: %s\n", strerror(errno));
-		goto out;
-	}
-	n = read(fd, rsp, sizeof(rsp));
-	if (n < 0) {
-		fprintf(stderr, "Read from file descriptor failed.\n");
-		goto out;
-	}
-	if (n < 10) {
-		fprintf(stderr, "Returned packet is too short.\n");
-		goto out;
-	}
-	rd_init(&r, rsp, (size_t)n);
-	rd_skip(&r, 2);
-	size = rd_be32(&r);
-	*res = rd_be32(&r);
-	if (size != (uint32_t)n) {
-		fprintf(stderr, "Malformed response.\n");
-		goto out;
-	}
-	if (rspbuf != NULL)
-		memcpy(rspbuf, rsp, size < rspmax ? size : rspmax);
+	(void)tpm_rsp_split(rsp, *rlen, &r);
+	*res = r.rc;
 	rc = 0;
 out:
-	close(fd);
+	cl_close(&c);
 	return rc;
 }
 
-/* header of a command without sessions; size is the whole command */
-static void
-cmd_hdr(struct wr *w, uint16_t tag, uint32_t size, uint32_t ord)
+/* A command built by a wr_* builder into buf; -1 if it did not fit. */
+static int
+send_built(const struct target *t, struct wr *w, bool built,
+    unsigned int timeout_s, uint32_t *res)
 {
-	wr_be16(w, tag);
-	wr_be32(w, size);
-	wr_be32(w, ord);
+	uint8_t rsp[RSP_MAX];
+	size_t n;
+
+	if (!built)
+		return -1;
+	return transfer(t, w, timeout_s, res, rsp, &n);
 }
+
+#define BUILD(w, b)	wr_init(&(w), (b), sizeof(b))
 
 static int
-tpm12_simple(const struct target *t, uint32_t ord, int param, unsigned int to,
-    uint32_t *res)
+tpm12_get_deactivated(const struct target *t, uint32_t *res, bool *deact)
 {
-	uint8_t buf[12];
+	struct tpm12_perm_flags pf;
+	uint8_t buf[32], rsp[RSP_MAX];
+	const uint8_t *data;
+	size_t n, dn;
 	struct wr w;
 
-	wr_init(&w, buf, sizeof(buf));
-	cmd_hdr(&w, TPM_TAG_RQU_COMMAND, param < 0 ? 10 : 11, ord);
-	if (param >= 0)
-		wr_u8(&w, (uint8_t)param);
-	return transfer(t, &w, to, res, NULL, 0);
+	*deact = false;
+	BUILD(w, buf);
+	if (!tpm12_build_get_capability(&w, TPM_CAP_FLAG,
+	    TPM_CAP_FLAG_PERMANENT))
+		return -1;
+	if (transfer(t, &w, TIMEOUT_MEDIUM, res, rsp, &n) < 0)
+		return -1;
+	if (tpm12_parse_get_capability(rsp, n, &data, &dn) == 0 &&
+	    tpm12_get_perm_flags(data, dn, &pf))
+		*deact = pf.deactivated;
+	return 0;
 }
 
+/*
+ * One command of a sequence: -1 if it could not be exchanged (exit
+ * 255), else 0, with a TPM error reported as "<what> returned error
+ * code 0x%08x" on out and noted in *err.
+ */
 static int
-tpm12_startup(const struct target *t, uint16_t type, uint32_t *res)
+step(const struct target *t, struct wr *w, bool built, unsigned int timeout_s,
+    FILE *out, const char *what, bool *err)
 {
-	uint8_t buf[12];
-	struct wr w;
+	uint32_t res = 0;
 
-	wr_init(&w, buf, sizeof(buf));
-	cmd_hdr(&w, TPM_TAG_RQU_COMMAND, 12, TPM_ORD_STARTUP);
-	wr_be16(&w, type);
-	return transfer(t, &w, 20, res, NULL, 0);
+	if (send_built(t, w, built, timeout_s, &res) < 0)
+		return -1;
+	if (res != 0) {
+		fprintf(out, "%s returned error code 0x%08x\n", what, res);
+		*err = true;
+	}
+	return 0;
 }
 
-static int
-tsc_pp(const struct target *t, uint16_t pp, uint32_t *res)
-{
-	uint8_t buf[12];
-	struct wr w;
-
-	wr_init(&w, buf, sizeof(buf));
-	cmd_hdr(&w, TPM_TAG_RQU_COMMAND, 12, TSC_ORD_PHYSICAL_PRESENCE);
-	wr_be16(&w, pp);
-	return transfer(t, &w, 20, res, NULL, 0);
-}
-
-static int
-tpm12_get_permflags(const struct target *t, uint32_t *res, uint8_t *rsp)
-{
-	uint8_t buf[22];
-	struct wr w;
-
-	wr_init(&w, buf, sizeof(buf));
-	cmd_hdr(&w, TPM_TAG_RQU_COMMAND, 22, TPM_ORD_GET_CAPABILITY);
-	wr_be32(&w, TPM_CAP_FLAG);
-	wr_be32(&w, 4);
-	wr_be32(&w, TPM_CAP_FLAG_PERMANENT);
-	return transfer(t, &w, 20, res, rsp, CAP_RSP_COPY);
-}
-
-#define REPORT12(what, res) \
-	fprintf(stderr, what " returned error code 0x%08x\n", (res))
+#define STEP12(builder, what, to) \
+	(BUILD(w, buf), step(t, &w, (builder), (to), stderr, (what), &err))
+#define STEP2(builder, what) \
+	(BUILD(w, buf), step(t, &w, (builder), TIMEOUT_MEDIUM, stdout, \
+	(what), &err))
 
 /* TPM 1.2 sequence; returns the exit code. */
 static int
 run_tpm12(const struct target *t, uint8_t st_type, bool more, bool cs,
     bool ea, bool unassert)
 {
-	uint8_t perm[CAP_RSP_COPY];
+	uint8_t buf[32];
+	char what[32];
+	bool err = false, deact = false;
 	uint32_t res = 0;
-	bool err = false;
+	struct wr w;
 
-	if (st_type != NO_STARTUP) {
-		if (tpm12_startup(t, st_type, &res) < 0)
-			return 255;
-		if (res != 0) {
-			fprintf(stderr, "TPM_Startup(0x%02x) returned error "
-			    "code 0x%08x\n", st_type, res);
-			err = true;
-		}
-	}
+	snprintf(what, sizeof(what), "TPM_Startup(0x%02x)", st_type);
+	if (st_type != NO_STARTUP &&
+	    STEP12(tpm12_build_startup(&w, st_type), what, TIMEOUT_MEDIUM) < 0)
+		return 255;
 	if (more) {
-		if (tsc_pp(t, TPM_PP_CMD_ENABLE, &res) < 0)
+		if (STEP12(tpm12_build_physical_presence(&w,
+		    TPM_PP_CMD_ENABLE), "TSC_PhysicalPresence(CMD_ENABLE)",
+		    TIMEOUT_MEDIUM) < 0 ||
+		    STEP12(tpm12_build_physical_presence(&w, TPM_PP_PRESENT),
+		    "TSC_PhysicalPresence(PRESENT)", TIMEOUT_MEDIUM) < 0)
 			return 255;
-		if (res != 0) {
-			REPORT12("TSC_PhysicalPresence(CMD_ENABLE)", res);
-			err = true;
-		}
-		if (tsc_pp(t, TPM_PP_PRESENT, &res) < 0)
-			return 255;
-		if (res != 0) {
-			REPORT12("TSC_PhysicalPresence(PRESENT)", res);
-			err = true;
-		}
-		memset(perm, 0, sizeof(perm));
 		if (ea) {
-			if (tpm12_get_permflags(t, &res, perm) < 0)
+			if (tpm12_get_deactivated(t, &res, &deact) < 0)
 				return 255;
 			if (res != 0) {
-				REPORT12("TPM_GetCapability()", res);
+				fprintf(stderr, "TPM_GetCapability() returned "
+				    "error code 0x%08x\n", res);
 				err = true;
 			}
 		}
-		if (tpm12_simple(t, TPM_ORD_PHYSICAL_ENABLE, -1, 20, &res) < 0)
+		if (STEP12(tpm12_build_physical_enable(&w),
+		    "TPM_PhysicalEnable", TIMEOUT_MEDIUM) < 0 ||
+		    STEP12(tpm12_build_set_deactivated(&w, false),
+		    "TPM_PhysicalSetDeactivated", TIMEOUT_MEDIUM) < 0)
 			return 255;
-		if (res != 0) {
-			REPORT12("TPM_PhysicalEnable", res);
-			err = true;
-		}
-		if (tpm12_simple(t, TPM_ORD_PHYSICAL_SET_DEACT, 0, 20,
-		    &res) < 0)
-			return 255;
-		if (res != 0) {
-			REPORT12("TPM_PhysicalSetDeactivated", res);
-			err = true;
-		}
-		if (ea && perm[PERM_DEACTIVATED_OFF] != 0) {
+		if (ea && deact) {
 			printf("TPM requires a reset\n");
-			return TPM_NEEDS_RESET;
+			return EXIT_NEEDS_RESET;
 		}
 	}
-	if (cs) {
-		/* COMPAT: 0.7.1 allows the self test ten minutes */
-		if (tpm12_simple(t, TPM_ORD_CONTINUE_SELFTEST, -1, 600,
-		    &res) < 0)
-			return 255;
-		if (res != 0) {
-			REPORT12("TPM_ContinueSelfTest", res);
-			err = true;
-		}
-	}
-	if (unassert) {
-		if (tsc_pp(t, TPM_PP_CMD_ENABLE, &res) < 0)
-			return 255;
-		if (res != 0) {
-			REPORT12("TSC_PhysicalPresence(CMD_ENABLE)", res);
-			err = true;
-		}
-		if (tsc_pp(t, TPM_PP_NOTPRESENT_LOCK, &res) < 0)
-			return 255;
-		if (res != 0) {
-			REPORT12("TSC_PhysicalPresence(NOT_PRESENT|LOCK)", res);
-			err = true;
-		}
-	}
-	return err ? TPM_ERROR : 0;
+	if (cs && STEP12(tpm12_build_continue_self_test(&w),
+	    "TPM_ContinueSelfTest", TIMEOUT_LONG) < 0)
+		return 255;
+	if (unassert &&
+	    (STEP12(tpm12_build_physical_presence(&w, TPM_PP_CMD_ENABLE),
+	    "TSC_PhysicalPresence(CMD_ENABLE)", TIMEOUT_MEDIUM) < 0 ||
+	    STEP12(tpm12_build_physical_presence(&w, TPM_PP_NOTPRESENT |
+	    TPM_PP_LOCK), "TSC_PhysicalPresence(NOT_PRESENT|LOCK)",
+	    TIMEOUT_MEDIUM) < 0))
+		return 255;
+	return err ? EXIT_TPM_ERROR : 0;
 }
 
 /* TPM2_HierarchyChangeAuth(platform) to 20 random bytes. */
 static int
-tpm2_change_platform_auth(const struct target *t, uint32_t *res)
+tpm2_change_platform_auth(const struct target *t, bool *tpm_err)
 {
-	uint8_t buf[49], *pw;
+	uint8_t buf[64], pw[PLATFORM_AUTH_LEN];
+	bool err = false;
 	struct wr w;
 	ssize_t n;
-	int fd;
+	int fd, rc;
 
-	wr_init(&w, buf, sizeof(buf));
-	cmd_hdr(&w, TPM2_ST_SESSIONS, sizeof(buf),
-	    TPM2_CC_HIERARCHY_CHANGE_AUTH);
-	wr_be32(&w, TPM2_RH_PLATFORM);
-	wr_be32(&w, 9);			/* authorization area size */
-	wr_be32(&w, TPM2_RS_PW);
-	wr_be16(&w, 0);			/* nonce */
-	wr_u8(&w, 1);			/* continueSession */
-	wr_be16(&w, 0);			/* hmac */
-	wr_be16(&w, PLATFORM_AUTH_LEN);
-	pw = wr_reserve(&w, PLATFORM_AUTH_LEN);
-	if (pw == NULL)
-		return -1;
 	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		printf("Could not open /dev/urandom: %s\n", strerror(errno));
 		return -1;
 	}
-	n = read(fd, pw, PLATFORM_AUTH_LEN);
+	n = read(fd, pw, sizeof(pw));
 	close(fd);
 	if (n != PLATFORM_AUTH_LEN) {
 		printf("Read of bytes from /dev/urandom failed");
@@ -469,57 +389,34 @@ tpm2_change_platform_auth(const struct target *t, uint32_t *res)
 		printf("\n");
 		return -1;
 	}
-	n = transfer(t, &w, 20, res, NULL, 0);
+	/* COMPAT: cli.md §10: continueSession set, as in 0.7.1 */
+	rc = STEP2(tpm2_build_change_auth(&w, TPM2_RH_PLATFORM, pw,
+	    sizeof(pw), 1), "TPM2_HierarchyChangeAuth");
+	secure_wipe(pw, sizeof(pw));
 	secure_wipe(buf, sizeof(buf));
-	return (int)n;
+	*tpm_err |= err;
+	return rc;
 }
 
 /* TPM 2 sequence; errors go to stdout there. Returns the exit code. */
 static int
 run_tpm2(const struct target *t, uint8_t su_type, bool cs, bool unassert)
 {
-	uint8_t buf[17];
-	uint32_t res = 0;
+	static const uint16_t sha1 = TPM2_ALG_SHA1; /* COMPAT: SHA-1 only */
+	uint8_t buf[32];
 	bool err = false;
 	struct wr w;
 
-	if (su_type != NO_STARTUP) {
-		wr_init(&w, buf, sizeof(buf));
-		cmd_hdr(&w, TPM2_ST_NO_SESSIONS, 12, TPM2_CC_STARTUP);
-		wr_be16(&w, su_type);
-		if (transfer(t, &w, 20, &res, NULL, 0) < 0)
-			return 255;
-		if (res != 0) {
-			printf("TPM2_Startup returned error code 0x%08x\n",
-			    res);
-			err = true;
-		}
-	}
-	if (cs) {
-		wr_init(&w, buf, sizeof(buf));
-		cmd_hdr(&w, TPM2_ST_NO_SESSIONS, 16,
-		    TPM2_CC_INCREMENTAL_SELFTEST);
-		wr_be32(&w, 1);			/* one algorithm: */
-		wr_be16(&w, TPM2_ALG_SHA1);	/* COMPAT: SHA-1 only */
-		if (transfer(t, &w, 20, &res, NULL, 0) < 0)
-			return 255;
-		if (res != 0) {
-			/* COMPAT: 0.7.1's spelling */
-			printf("TPM2_ImcrementalSelfTest returned error code "
-			    "0x%08x\n", res);
-			err = true;
-		}
-	}
-	if (unassert) {
-		if (tpm2_change_platform_auth(t, &res) < 0)
-			return 255;
-		if (res != 0) {
-			printf("TPM2_HierarchyChangeAuth returned error code "
-			    "0x%08x\n", res);
-			err = true;
-		}
-	}
-	return err ? TPM_ERROR : 0;
+	if (su_type != NO_STARTUP && STEP2(tpm2_build_startup(&w, su_type),
+	    "TPM2_Startup") < 0)
+		return 255;
+	/* COMPAT: 0.7.1's spelling */
+	if (cs && STEP2(tpm2_build_self_test(&w, &sha1, 1),
+	    "TPM2_ImcrementalSelfTest") < 0)
+		return 255;
+	if (unassert && tpm2_change_platform_auth(t, &err) < 0)
+		return 255;
+	return err ? EXIT_TPM_ERROR : 0;
 }
 
 int

@@ -17,7 +17,6 @@
 #include "blob.h"
 #include "bytes.h"
 #include "client.h"
-#include "io.h"
 #include "swtpm/tpm_ioctl.h"
 #include "transport.h"
 
@@ -60,8 +59,8 @@ write_chunk(int ofd, const char *file, const uint8_t *p, size_t n)
 
 /* GET_STATEBLOB at offset; fills *sb. Returns 0, or the exit code. */
 static int
-get_blob(int fd, uint32_t type, uint32_t offset, uint8_t *rsp, size_t cap,
-    struct ctrl_client_stateblob *sb)
+get_blob(struct cl_conn *c, uint32_t type, uint32_t offset, uint8_t *rsp,
+    size_t cap, struct ctrl_client_stateblob *sb)
 {
 	uint8_t req[16];
 	struct wr w;
@@ -71,7 +70,7 @@ get_blob(int fd, uint32_t type, uint32_t offset, uint8_t *rsp, size_t cap,
 	wr_init(&w, req, sizeof(req));
 	ctrl_client_enc_get_stateblob(&w, PTM_STATE_FLAG_DECRYPTED, type,
 	    offset);
-	got = tr_xfer(fd, req, w.len, rsp, cap);
+	got = tr_xfer(c, req, w.len, rsp, cap);
 	if (got < 0) {
 		fprintf(stderr, "Could not execute ioctl PTM_GET_STATEBLOB: "
 		    "%s\n", strerror(errno));
@@ -93,7 +92,7 @@ get_blob(int fd, uint32_t type, uint32_t offset, uint8_t *rsp, size_t cap,
 
 /* Socket: one GET_STATEBLOB, then plain reads until totlength arrived. */
 static int
-save_socket(int fd, uint32_t type, int ofd, const char *file)
+save_socket(struct cl_conn *c, uint32_t type, int ofd, const char *file)
 {
 	static uint8_t rsp[SAVE_FIRST_READ], buf[SAVE_NEXT_READ];
 	struct ctrl_client_stateblob sb;
@@ -101,13 +100,13 @@ save_socket(int fd, uint32_t type, int ofd, const char *file)
 	ssize_t got;
 	int rc;
 
-	if ((rc = get_blob(fd, type, 0, rsp, sizeof(rsp), &sb)) != 0)
+	if ((rc = get_blob(c, type, 0, rsp, sizeof(rsp), &sb)) != 0)
 		return rc;
 	if (write_chunk(ofd, file, sb.data, sb.datalen) < 0)
 		return 1;
 	remain = (int64_t)sb.totlength - (int64_t)sb.datalen;
 	while (remain > 0) {
-		got = tr_read(fd, buf, sizeof(buf));
+		got = tr_read(c, buf, sizeof(buf));
 		if (got < 0) {
 			fprintf(stderr, "Could not read from TPM: %s\n",
 			    strerror(errno));
@@ -129,7 +128,7 @@ save_socket(int fd, uint32_t type, int ofd, const char *file)
 
 /* CUSE: GET_STATEBLOB ioctls of up to 3072 bytes with growing offset. */
 static int
-save_cuse(int fd, uint32_t type, int ofd, const char *file)
+save_cuse(struct cl_conn *c, uint32_t type, int ofd, const char *file)
 {
 	static uint8_t rsp[SAVE_FIRST_READ];
 	struct ctrl_client_stateblob sb;
@@ -137,7 +136,7 @@ save_cuse(int fd, uint32_t type, int ofd, const char *file)
 	int rc;
 
 	for (;;) {
-		rc = get_blob(fd, type, offset, rsp, sizeof(rsp), &sb);
+		rc = get_blob(c, type, offset, rsp, sizeof(rsp), &sb);
 		if (rc != 0)
 			return rc;
 		if (write_chunk(ofd, file, sb.data, sb.datalen) < 0)
@@ -149,7 +148,7 @@ save_cuse(int fd, uint32_t type, int ofd, const char *file)
 }
 
 int
-cmd_save(int fd, const char *type, const char *file)
+cmd_save(struct cl_conn *c, const char *type, const char *file)
 {
 	uint32_t t;
 	int ofd, rc;
@@ -163,10 +162,10 @@ cmd_save(int fd, const char *type, const char *file)
 		    file, strerror(errno));
 		return 1;
 	}
-	if (tr_is_cuse(fd))
-		rc = save_cuse(fd, t, ofd, file);
+	if (tr_is_cuse(c))
+		rc = save_cuse(c, t, ofd, file);
 	else
-		rc = save_socket(fd, t, ofd, file);
+		rc = save_socket(c, t, ofd, file);
 	close(ofd);
 	return rc;
 }
@@ -196,14 +195,14 @@ set_result(const uint8_t *rsp, size_t got)
  * as 0 (pipes, empty files).
  */
 static int
-load_chunked(int fd, uint32_t type, int ifd, const char *file)
+load_chunked(struct cl_conn *c, uint32_t type, int ifd, const char *file)
 {
 	static uint8_t req[16 + PTM_STATE_BLOB_SIZE];
 	uint8_t rsp[4];
 	ssize_t n, got;
 	int cuse;
 
-	cuse = tr_is_cuse(fd);
+	cuse = tr_is_cuse(c);
 	for (;;) {
 		n = read(ifd, req + 16, PTM_STATE_BLOB_SIZE);
 		if (n < 0) {
@@ -215,7 +214,7 @@ load_chunked(int fd, uint32_t type, int ifd, const char *file)
 		be32_put(req + 4, 0);
 		be32_put(req + 8, type);
 		be32_put(req + 12, (uint32_t)n);
-		got = tr_xfer(fd, req, 16 + (size_t)n, rsp,
+		got = tr_xfer(c, req, 16 + (size_t)n, rsp,
 		    (n < PTM_STATE_BLOB_SIZE || cuse) ? sizeof(rsp) : 0);
 		if (got < 0) {
 			fprintf(stderr, "Could not execute ioctl "
@@ -232,7 +231,7 @@ load_chunked(int fd, uint32_t type, int ifd, const char *file)
 
 /* Socket: 16-byte header in one write, the blob in another, then 4. */
 static int
-load_socket(int fd, uint32_t type, int ifd, size_t size)
+load_socket(struct cl_conn *c, uint32_t type, int ifd, size_t size)
 {
 	uint8_t req[16], rsp[4];
 	uint8_t *buf = NULL;
@@ -248,7 +247,7 @@ load_socket(int fd, uint32_t type, int ifd, size_t size)
 	}
 	wr_init(&w, req, sizeof(req));
 	ctrl_client_enc_set_stateblob(&w, 0, type, (uint32_t)size);
-	if (tr_xfer(fd, req, w.len, NULL, 0) < 0) {
+	if (tr_xfer(c, req, w.len, NULL, 0) < 0) {
 		fprintf(stderr, "Could not execute ioctl PTM_SET_STATEBLOB: "
 		    "%s\n", strerror(errno));
 		goto out;
@@ -259,12 +258,12 @@ load_socket(int fd, uint32_t type, int ifd, size_t size)
 		    strerror(errno));
 		goto out;
 	}
-	if (write_full(fd, buf, (size_t)n) != n) {
+	if (tr_write(c, buf, (size_t)n) < 0) {
 		fprintf(stderr, "Could not write to file: %s\n",
 		    strerror(errno));
 		goto out;
 	}
-	got = tr_read(fd, rsp, sizeof(rsp));
+	got = tr_read(c, rsp, sizeof(rsp));
 	if (got < 0) {
 		fprintf(stderr, "Error reading response: %s\n",
 		    strerror(errno));
@@ -277,7 +276,7 @@ out:
 }
 
 int
-cmd_load(int fd, const char *type, const char *file)
+cmd_load(struct cl_conn *c, const char *type, const char *file)
 {
 	struct stat st;
 	uint32_t t;
@@ -292,21 +291,21 @@ cmd_load(int fd, const char *type, const char *file)
 		    file, strerror(errno));
 		return 1;
 	}
-	if (tr_is_cuse(fd)) {
-		rc = load_chunked(fd, t, ifd, file);
+	if (tr_is_cuse(c)) {
+		rc = load_chunked(c, t, ifd, file);
 	} else if (fstat(ifd, &st) < 0) {
 		fprintf(stderr, "Could not stat file '%s': %s\n", file,
 		    strerror(errno));
 		rc = 1;
 	} else if (st.st_size == 0) {
-		rc = load_chunked(fd, t, ifd, file);
+		rc = load_chunked(c, t, ifd, file);
 	} else if ((uint64_t)st.st_size > UINT32_MAX) {
 		errno = EFBIG;
 		fprintf(stderr, "Could not allocate buffer with %zu bytes.",
 		    (size_t)st.st_size);
 		rc = 1;
 	} else {
-		rc = load_socket(fd, t, ifd, (size_t)st.st_size);
+		rc = load_socket(c, t, ifd, (size_t)st.st_size);
 	}
 	close(ifd);
 	return rc;

@@ -5,8 +5,10 @@
 #ifndef SWTPM_IOCTL_BLOB_H
 #define SWTPM_IOCTL_BLOB_H
 
+#include "conn.h"
+
 /* Both return the exit code (0 or 1). */
-int	cmd_save(int fd, const char *type, const char *file);
-int	cmd_load(int fd, const char *type, const char *file);
+int	cmd_save(struct cl_conn *c, const char *type, const char *file);
+int	cmd_load(struct cl_conn *c, const char *type, const char *file);
 
 #endif

@@ -23,7 +23,6 @@
 #include "client.h"
 #include "ctrl.h"
 #include "net.h"
-#include "io.h"
 #include "swtpm/tpm_ioctl.h"
 #include "transport.h"
 
@@ -312,13 +311,13 @@ fail_result(const struct names *n, uint32_t res)
 
 /* Send req, expect the 4-byte result; 0 on success, else exit code. */
 static int
-run_simple(int fd, const struct wr *req, const struct names *n)
+run_simple(struct cl_conn *c, const struct wr *req, const struct names *n)
 {
 	uint8_t rsp[4];
 	uint32_t res;
 	ssize_t got;
 
-	got = tr_xfer(fd, req->p, req->len, rsp, sizeof(rsp));
+	got = tr_xfer(c, req->p, req->len, rsp, sizeof(rsp));
 	if (got < 0)
 		return fail_exec(n);
 	if (!ctrl_client_dec_result(rsp, (size_t)got, &res))
@@ -329,7 +328,7 @@ run_simple(int fd, const struct wr *req, const struct names *n)
 }
 
 static int
-cmd_plain(int fd, uint32_t code, const char *exec)
+cmd_plain(struct cl_conn *c, uint32_t code, const char *exec)
 {
 	struct names n = names_of(code, exec);
 	uint8_t buf[4];
@@ -337,11 +336,11 @@ cmd_plain(int fd, uint32_t code, const char *exec)
 
 	wr_init(&w, buf, sizeof(buf));
 	ctrl_client_enc(&w, code);
-	return run_simple(fd, &w, &n);
+	return run_simple(c, &w, &n);
 }
 
 static int
-cmd_caps(int fd)
+cmd_caps(struct cl_conn *c)
 {
 	struct names n = names_of(CMD_GET_CAPABILITY, NULL);
 	struct ctrl_client_cap cap;
@@ -351,7 +350,7 @@ cmd_caps(int fd)
 
 	wr_init(&w, req, sizeof(req));
 	ctrl_client_enc(&w, CMD_GET_CAPABILITY);
-	got = tr_xfer(fd, req, w.len, rsp, sizeof(rsp));
+	got = tr_xfer(c, req, w.len, rsp, sizeof(rsp));
 	if (got < 0)
 		return fail_exec(&n);
 	if (!ctrl_client_dec_cap(rsp, (size_t)got, &cap))
@@ -362,7 +361,7 @@ cmd_caps(int fd)
 }
 
 static int
-cmd_init(int fd)
+cmd_init(struct cl_conn *c)
 {
 	struct names n = names_of(CMD_INIT, NULL);
 	uint8_t buf[8];
@@ -370,11 +369,11 @@ cmd_init(int fd)
 
 	wr_init(&w, buf, sizeof(buf));
 	ctrl_client_enc_init(&w, PTM_INIT_FLAG_DELETE_VOLATILE);
-	return run_simple(fd, &w, &n);
+	return run_simple(c, &w, &n);
 }
 
 static int
-cmd_est(int fd)
+cmd_est(struct cl_conn *c)
 {
 	struct names n = names_of(CMD_GET_TPMESTABLISHED,
 	    "PTM_GET_ESTABLISHED");
@@ -385,7 +384,7 @@ cmd_est(int fd)
 
 	wr_init(&w, req, sizeof(req));
 	ctrl_client_enc(&w, CMD_GET_TPMESTABLISHED);
-	got = tr_xfer(fd, req, w.len, rsp, sizeof(rsp));
+	got = tr_xfer(c, req, w.len, rsp, sizeof(rsp));
 	if (got < 0)
 		return fail_exec(&n);
 	if (!ctrl_client_dec_est(rsp, (size_t)got, &res, &bit))
@@ -397,7 +396,7 @@ cmd_est(int fd)
 }
 
 static int
-cmd_loc(int fd, uint32_t code, uint8_t loc)
+cmd_loc(struct cl_conn *c, uint32_t code, uint8_t loc)
 {
 	struct names n = names_of(code, code == CMD_RESET_TPMESTABLISHED ?
 	    "PTM_RESET_ESTABLISHED" : NULL);
@@ -406,11 +405,11 @@ cmd_loc(int fd, uint32_t code, uint8_t loc)
 
 	wr_init(&w, buf, sizeof(buf));
 	ctrl_client_enc_loc(&w, code, loc);
-	return run_simple(fd, &w, &n);
+	return run_simple(c, &w, &n);
 }
 
 static int
-cmd_config(int fd)
+cmd_config(struct cl_conn *c)
 {
 	struct names n = names_of(CMD_GET_CONFIG, NULL);
 	uint8_t req[4], rsp[8];
@@ -420,7 +419,7 @@ cmd_config(int fd)
 
 	wr_init(&w, req, sizeof(req));
 	ctrl_client_enc(&w, CMD_GET_CONFIG);
-	got = tr_xfer(fd, req, w.len, rsp, sizeof(rsp));
+	got = tr_xfer(c, req, w.len, rsp, sizeof(rsp));
 	if (got < 0)
 		return fail_exec(&n);
 	if (!ctrl_client_dec_config(rsp, (size_t)got, &res, &flags))
@@ -432,7 +431,7 @@ cmd_config(int fd)
 }
 
 static int
-cmd_bufsize(int fd, uint32_t size)
+cmd_bufsize(struct cl_conn *c, uint32_t size)
 {
 	struct names n = names_of(CMD_SET_BUFFERSIZE, NULL);
 	struct ctrl_client_bufsize bs;
@@ -442,7 +441,7 @@ cmd_bufsize(int fd, uint32_t size)
 
 	wr_init(&w, req, sizeof(req));
 	ctrl_client_enc_set_buffersize(&w, size);
-	got = tr_xfer(fd, req, w.len, rsp, sizeof(rsp));
+	got = tr_xfer(c, req, w.len, rsp, sizeof(rsp));
 	if (got < 0)
 		return fail_exec(&n);
 	if (!ctrl_client_dec_bufsize(rsp, (size_t)got, &bs))
@@ -459,7 +458,7 @@ cmd_bufsize(int fd, uint32_t size)
  * (a string below 3072 bytes takes one request, as in 0.7.1).
  */
 static int
-cmd_info(int fd, uint64_t flags)
+cmd_info(struct cl_conn *c, uint64_t flags)
 {
 	struct names n = names_of(CMD_GET_INFO, NULL);
 	static uint8_t rsp[12 + PTM_GETINFO_SIZE];
@@ -474,7 +473,7 @@ cmd_info(int fd, uint64_t flags)
 	for (;;) {
 		wr_init(&w, req, sizeof(req));
 		ctrl_client_enc_get_info(&w, flags, offset);
-		got = tr_xfer(fd, req, w.len, rsp, sizeof(rsp));
+		got = tr_xfer(c, req, w.len, rsp, sizeof(rsp));
 		if (got < 0)
 			return fail_exec(&n);
 		if (!ctrl_client_dec_info(rsp, (size_t)got, &info))
@@ -498,7 +497,7 @@ cmd_info(int fd, uint64_t flags)
 }
 
 static int
-cmd_lock(int fd, uint32_t retries)
+cmd_lock(struct cl_conn *c, uint32_t retries)
 {
 	struct names n = names_of(CMD_LOCK_STORAGE, NULL);
 	uint8_t buf[8];
@@ -508,12 +507,12 @@ cmd_lock(int fd, uint32_t retries)
 	(void)retries;
 	wr_init(&w, buf, sizeof(buf));
 	ctrl_client_enc_lock_storage(&w, 0);
-	return run_simple(fd, &w, &n);
+	return run_simple(c, &w, &n);
 }
 
 /* HASH_START, HASH_DATA per <= 4096-byte chunk, HASH_END: one connection */
 static int
-cmd_hash(int fd, const char *data)
+cmd_hash(struct cl_conn *c, const char *data)
 {
 	struct names nd = names_of(CMD_HASH_DATA, "ioctl PTM_HASH_DATA");
 	static uint8_t chunk[PTM_HDATA_SIZE], req[8 + PTM_HDATA_SIZE];
@@ -521,7 +520,7 @@ cmd_hash(int fd, const char *data)
 	size_t len, off, n;
 	int rc;
 
-	if ((rc = cmd_plain(fd, CMD_HASH_START, "ioctl PTM_HASH_START")) != 0)
+	if ((rc = cmd_plain(c, CMD_HASH_START, "ioctl PTM_HASH_START")) != 0)
 		return rc;
 	len = strlen(data);
 	if (len == 1 && data[0] == '-') {
@@ -530,7 +529,7 @@ cmd_hash(int fd, const char *data)
 			n = fread(chunk, 1, sizeof(chunk), stdin);
 			wr_init(&w, req, sizeof(req));
 			ctrl_client_enc_hash_data(&w, chunk, (uint32_t)n);
-			if ((rc = run_simple(fd, &w, &nd)) != 0)
+			if ((rc = run_simple(c, &w, &nd)) != 0)
 				return rc;
 		} while (n == sizeof(chunk));
 	} else {
@@ -540,11 +539,11 @@ cmd_hash(int fd, const char *data)
 				n = PTM_HDATA_SIZE;
 			wr_init(&w, req, sizeof(req));
 			ctrl_client_enc_hash_data(&w, data + off, (uint32_t)n);
-			if ((rc = run_simple(fd, &w, &nd)) != 0)
+			if ((rc = run_simple(c, &w, &nd)) != 0)
 				return rc;
 		}
 	}
-	return cmd_plain(fd, CMD_HASH_END, "ioctl PTM_HASH_END");
+	return cmd_plain(c, CMD_HASH_END, "ioctl PTM_HASH_END");
 }
 
 
@@ -557,8 +556,9 @@ main(int argc, char **argv)
 		{ "-C", CMD_CANCEL_TPM_CMD },
 		{ "-v", CMD_STORE_VOLATILE },
 	};
+	struct cl_conn conn, *c = &conn;
 	struct opts o;
-	const char *c;
+	const char *cmd;
 	size_t i;
 	int fd, rc;
 
@@ -581,7 +581,7 @@ main(int argc, char **argv)
 	}
 	if (o.device != NULL) {
 		fd = open(o.device, O_RDWR | O_CLOEXEC);
-		if (fd < 0) {
+		if (fd < 0 || cl_from_fd(c, fd) != CL_OK) {
 			fprintf(stderr, "Unable to open device '%s'.\n",
 			    o.device);
 			goto out;
@@ -593,50 +593,52 @@ main(int argc, char **argv)
 			goto out;
 		}
 		if (o.tcp_host != NULL)
-			fd = tr_connect_tcp(o.tcp_host, o.tcp_port);
+			rc = tr_connect_tcp(c, o.tcp_host, o.tcp_port);
 		else
-			fd = tr_connect_unix(o.unix_path);
-		if (fd < 0)
+			rc = tr_connect_unix(c, o.unix_path);
+		if (rc < 0) {
+			rc = 1;
 			goto out;
+		}
 	}
 
-	c = o.command;
+	cmd = o.command;
 	rc = -1;
 	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
-		if (strcmp(c, plain[i].name) == 0)
-			rc = cmd_plain(fd, plain[i].code, NULL);
+		if (strcmp(cmd, plain[i].name) == 0)
+			rc = cmd_plain(c, plain[i].code, NULL);
 	if (rc != -1)
 		;
-	else if (strcmp(c, "-c") == 0)
-		rc = cmd_caps(fd);
-	else if (strcmp(c, "-i") == 0)
-		rc = cmd_init(fd);
-	else if (strcmp(c, "-e") == 0)
-		rc = cmd_est(fd);
-	else if (strcmp(c, "-r") == 0)
-		rc = cmd_loc(fd, CMD_RESET_TPMESTABLISHED,
+	else if (strcmp(cmd, "-c") == 0)
+		rc = cmd_caps(c);
+	else if (strcmp(cmd, "-i") == 0)
+		rc = cmd_init(c);
+	else if (strcmp(cmd, "-e") == 0)
+		rc = cmd_est(c);
+	else if (strcmp(cmd, "-r") == 0)
+		rc = cmd_loc(c, CMD_RESET_TPMESTABLISHED,
 		    (uint8_t)o.locality);
-	else if (strcmp(c, "-l") == 0)
-		rc = cmd_loc(fd, CMD_SET_LOCALITY, (uint8_t)o.locality);
-	else if (strcmp(c, "-h") == 0)
-		rc = cmd_hash(fd, o.hashdata);
-	else if (strcmp(c, "--save") == 0)
-		rc = cmd_save(fd, o.blobtype, o.blobfile);
-	else if (strcmp(c, "--load") == 0)
-		rc = cmd_load(fd, o.blobtype, o.blobfile);
-	else if (strcmp(c, "-g") == 0)
-		rc = cmd_config(fd);
-	else if (strcmp(c, "-b") == 0)
-		rc = cmd_bufsize(fd, o.buffersize);
-	else if (strcmp(c, "--info") == 0)
-		rc = cmd_info(fd, o.info_flags);
-	else if (strcmp(c, "--lock-storage") == 0)
-		rc = cmd_lock(fd, o.retries);
+	else if (strcmp(cmd, "-l") == 0)
+		rc = cmd_loc(c, CMD_SET_LOCALITY, (uint8_t)o.locality);
+	else if (strcmp(cmd, "-h") == 0)
+		rc = cmd_hash(c, o.hashdata);
+	else if (strcmp(cmd, "--save") == 0)
+		rc = cmd_save(c, o.blobtype, o.blobfile);
+	else if (strcmp(cmd, "--load") == 0)
+		rc = cmd_load(c, o.blobtype, o.blobfile);
+	else if (strcmp(cmd, "-g") == 0)
+		rc = cmd_config(c);
+	else if (strcmp(cmd, "-b") == 0)
+		rc = cmd_bufsize(c, o.buffersize);
+	else if (strcmp(cmd, "--info") == 0)
+		rc = cmd_info(c, o.info_flags);
+	else if (strcmp(cmd, "--lock-storage") == 0)
+		rc = cmd_lock(c, o.retries);
 	else {
 		usage(argv[0]);
 		rc = 1;
 	}
-	close(fd);
+	cl_close(c);
 out:
 	free(o.tcp_host);
 	return rc;

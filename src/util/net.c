@@ -1,15 +1,12 @@
 /*
- * TCP target parsing and connecting for the command-line clients.
+ * TCP target parsing for the command-line clients (connecting is the
+ * client library's, src/client).
  */
 #include "config.h"
 
-#include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "net.h"
 
@@ -47,35 +44,4 @@ net_parse_target(const char *arg, unsigned defport, char **host,
 	}
 	*port = p & 0xffff;
 	return 0;
-}
-
-int
-net_tcp_connect(const char *host, unsigned port, int *gai_err)
-{
-	struct addrinfo hints, *res = NULL, *ai;
-	char service[16];
-	int fd = -1, saved = ECONNREFUSED;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	snprintf(service, sizeof(service), "%u", port);
-	*gai_err = getaddrinfo(host, service, &hints, &res);
-	if (*gai_err != 0)
-		return -1;
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
-		if (fd < 0) {
-			saved = errno;
-			continue;
-		}
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		saved = errno;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd < 0)
-		errno = saved;
-	return fd;
 }

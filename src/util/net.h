@@ -1,7 +1,6 @@
 /*
- * Client-side TCP helpers shared by swtpm_ioctl and swtpm_bios: the
- * "[<host>]:[<port>]" target syntax and a connect over getaddrinfo.
- * They print nothing; callers word the errors.
+ * The "[<host>]:[<port>]" target syntax of swtpm_ioctl and swtpm_bios.
+ * Prints nothing; callers word the errors.
  */
 #ifndef UTIL_NET_H
 #define UTIL_NET_H
@@ -15,11 +14,5 @@
  */
 int	 net_parse_target(const char *arg, unsigned defport, char **host,
 	    unsigned *port, char *msg, size_t msglen);
-/*
- * Connects a TCP stream socket (close-on-exec). Returns the fd, or -1:
- * with *gai_err set if the name lookup failed (gai_strerror), else 0
- * and errno from the last connect attempt.
- */
-int	 net_tcp_connect(const char *host, unsigned port, int *gai_err);
 
 #endif

@@ -21,6 +21,7 @@
 #include "glue.h"
 #include "log.h"
 #include "swtpm/tpm_ioctl.h"
+#include "tpm2.h"
 
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -61,20 +62,23 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static void
 check(const uint8_t *in, size_t inlen, const uint8_t *r, size_t n)
 {
-	bool prefixed = inlen >= 10 && be16_get(in) != 0x8001 &&
-	    be16_get(in) != 0x8002 && be32_get(in) == TPM_SEND_COMMAND;
+	bool prefixed = inlen >= TPM_HDR_LEN &&
+	    be16_get(in) != TPM2_ST_NO_SESSIONS &&
+	    be16_get(in) != TPM2_ST_SESSIONS &&
+	    be32_get(in) == TPM_SEND_COMMAND;
 
 	if (prefixed) {
 		/* length, the response, a 4-byte zero trailer */
-		if (n < 8 + 10 || be32_get(r) != n - 8 ||
+		if (n < 8 + TPM_HDR_LEN || be32_get(r) != n - 8 ||
 		    be32_get(r + n - 4) != 0)
 			abort();
 		r += 4;
 		n -= 8;
 	}
-	if (n < 10 || be32_get(r + 2) != n)
+	if (n < TPM_HDR_LEN || be32_get(r + TPM_HDR_SIZE_OFF) != n)
 		abort();
-	if (!sw_core.running && (n != 10 || be32_get(r + 6) != 0x101))
+	if (!sw_core.running && (n != TPM_HDR_LEN ||
+	    be32_get(r + TPM_HDR_CODE_OFF) != TPM2_RC_FAILURE))
 		abort();
 }
 

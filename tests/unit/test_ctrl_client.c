@@ -269,6 +269,51 @@ test_dec_info(void)
 	T_EQ_U(info.datalen, 0);
 }
 
+/* Response framing (control-channel.md §3): total size from a prefix. */
+static size_t
+rsp_len(uint32_t code, const char *hex)
+{
+	uint8_t b[64];
+	size_t n = t_hex(hex, b, sizeof(b));
+
+	return (size_t)ctrl_client_rsp_len(code, b, n);
+}
+
+static void
+test_rsp_len(void)
+{
+	T_EQ_U(rsp_len(CMD_INIT, ""), 4);
+	T_EQ_U(rsp_len(CMD_INIT, "000000"), 4);
+	T_EQ_U(rsp_len(CMD_INIT, "00000000"), 4);
+	T_EQ_U(rsp_len(CMD_GET_CAPABILITY, "00000000"), 8);
+	T_EQ_U(rsp_len(CMD_GET_CONFIG, "00000000"), 8);
+	T_EQ_U(rsp_len(CMD_GET_CONFIG, "0000000a"), 4);
+	T_EQ_U(rsp_len(CMD_SET_BUFFERSIZE, "00000000"), 16);
+	T_EQ_U(rsp_len(CMD_SET_BUFFERSIZE, "0000000a"), 4);
+	T_EQ_U(rsp_len(CMD_SET_DATAFD, "00000000"), 4);
+	T_EQ_U(rsp_len(0x99, "0000000a"), 4);
+	/* errors after the checks keep the layout */
+	T_EQ_U(rsp_len(CMD_GET_TPMESTABLISHED, "00000000"), 8);
+	T_EQ_U(rsp_len(CMD_GET_TPMESTABLISHED, "0000000a"), 4);
+	T_EQ_U(rsp_len(CMD_GET_TPMESTABLISHED, "00000003"), 4);
+	T_EQ_U(rsp_len(CMD_GET_TPMESTABLISHED, "00000009"), 8);
+	T_EQ_U(rsp_len(CMD_GET_TPMESTABLISHED, "0000000a 01"), 8);
+	T_EQ_U(rsp_len(CMD_GET_STATEBLOB, "0000000a"), 4);
+	T_EQ_U(rsp_len(CMD_GET_STATEBLOB, "0000000a 00"), 16);
+	T_EQ_U(rsp_len(CMD_GET_STATEBLOB, "00000800"), 16);
+	T_EQ_U(rsp_len(CMD_GET_STATEBLOB, "00000800 00000000 00000000 "
+	    "00000000"), 16);
+	T_EQ_U(rsp_len(CMD_GET_STATEBLOB, "00000000 00000000 00000100"), 16);
+	T_EQ_U(rsp_len(CMD_GET_STATEBLOB, "00000000 00000000 00000100 "
+	    "00000100"), 16 + 256);
+	T_EQ_U(ctrl_client_rsp_len(CMD_GET_STATEBLOB, (const uint8_t *)
+	    "\0\0\0\0\0\0\0\0\xff\xff\xff\xff\xff\xff\xff\xff", 16),
+	    16 + 0xffffffffull);
+	T_EQ_U(rsp_len(CMD_GET_INFO, "00000000 0000003f"), 12);
+	T_EQ_U(rsp_len(CMD_GET_INFO, "00000000 0000003f 0000003f"), 12 + 63);
+	T_EQ_U(rsp_len(CMD_GET_INFO, "00000003"), 4);
+}
+
 int
 main(void)
 {
@@ -283,5 +328,6 @@ main(void)
 	T_RUN(test_dec_bufsize);
 	T_RUN(test_dec_stateblob);
 	T_RUN(test_dec_info);
+	T_RUN(test_rsp_len);
 	T_END();
 }
