@@ -194,6 +194,12 @@ check "log: exit status after SIGTERM" 0 "$SW_RC"
 sk k
 SWTPM=$T/poked sw_start k socket --tpm2 --tpmstate "dir=$T/k" "${SK[@]}" \
 	--flags not-need-init,startup-clear || t_done
+# the pid file comes before the filter: poke once the daemon serves
+serves()
+{
+	"$top_builddir/swtpm_ioctl" --unix "$1" -g >/dev/null 2>&1
+}
+wait_for 10 serves "$T/k.c"
 kill -USR2 "$(sw_pid k)"
 sw_wait k 5
 check "kill: the unlisted syscall ends it with SIGSYS" $((128 + 31)) "$SW_RC"
