@@ -42,11 +42,7 @@ struct dir_be {
 	dev_t		 ldev;
 	ino_t		 lino;
 	/* each blob as we last read or wrote it (st_store_unchanged) */
-	struct st_stamp	 stamp[3];
-};
-
-static const char *const blob_names[] = {
-	"permall", "volatilestate", "savestate"
+	struct st_stamp	 stamp[ST_BLOB_NKINDS];
 };
 
 /* final: tpm[2]-00.<name>; temp: TMP[2]-00.<name> (§2.1). */
@@ -63,8 +59,8 @@ static void
 backup_name(const struct st_store *st, const char *suffix, char *buf,
     size_t buflen)
 {
-	snprintf(buf, buflen, "tpm%s-00.permall%s", st->cfg.tpm2 ? "2" : "",
-	    suffix);
+	snprintf(buf, buflen, "tpm%s-00.%s%s", st->cfg.tpm2 ? "2" : "",
+	    ST_PERMALL, suffix);
 }
 
 /* DIR/name, for messages. */
@@ -85,7 +81,7 @@ struct bnames {
 static void
 backup_names(const struct st_store *st, struct bnames *n)
 {
-	blob_name(st, false, "permall", n->path, sizeof(n->path));
+	blob_name(st, false, ST_PERMALL, n->path, sizeof(n->path));
 	backup_name(st, ".bak", n->bak, sizeof(n->bak));
 	backup_name(st, ".tmp", n->tmp, sizeof(n->tmp));
 }
@@ -96,10 +92,10 @@ remove_stale_temps(struct st_store *st)
 {
 	const struct dir_be *d = st->priv;
 	char name[NAMEBUF];
-	size_t i;
+	int k;
 
-	for (i = 0; i < sizeof(blob_names) / sizeof(blob_names[0]); i++) {
-		blob_name(st, true, blob_names[i], name, sizeof(name));
+	for (k = 0; k < ST_BLOB_NKINDS; k++) {
+		blob_name(st, true, st_blob_desc(k)->name, name, sizeof(name));
 		(void)st_fs.unlinkat(d->dfd, name, 0);
 	}
 }
@@ -513,7 +509,7 @@ dir_save(struct st_store *st, const char *name, const uint8_t *buf,
 	struct dir_be *d = st->priv;
 	struct st_stamp *stamp = &d->stamp[st_name_index(name)], written;
 	char tmp[NAMEBUF], fname[NAMEBUF], bak[NAMEBUF], path[PATHBUF];
-	bool backup = st->cfg.backup && strcmp(name, "permall") == 0;
+	bool backup = st->cfg.backup && strcmp(name, ST_PERMALL) == 0;
 	const char *what;
 	struct stat sb;
 	enum st_err rc;
@@ -631,7 +627,7 @@ forget_permall(struct st_store *st)
 {
 	struct dir_be *d = st->priv;
 
-	st_stamp_clear(&d->stamp[st_name_index("permall")]);
+	st_stamp_clear(&d->stamp[ST_BLOB_PERMANENT]);
 }
 
 static enum st_err

@@ -65,7 +65,7 @@ struct file_be {
 	 * (st_store_unchanged). Never set for a block device.
 	 */
 	struct st_stamp	 stamp;
-	bool		 known[3];
+	bool		 known[ST_BLOB_NKINDS];
 };
 
 /*

@@ -45,17 +45,3 @@ st_setmsg(char *msg, size_t msglen, const char *fmt, ...)
 	vsnprintf(msg, msglen, fmt, ap);
 	va_end(ap);
 }
-
-int
-st_name_index(const char *name)
-{
-	static const char *const names[] = {
-		"permall", "volatilestate", "savestate"
-	};
-	int i;
-
-	for (i = 0; i < 3; i++)
-		if (name != NULL && strcmp(name, names[i]) == 0)
-			return i;
-	return -1;
-}

@@ -187,7 +187,7 @@ struct st_store {
 extern const struct st_backend st_backend_dir;
 extern const struct st_backend st_backend_file;
 
-/* Index 0..2 of "permall", "volatilestate", "savestate"; -1 otherwise. */
+/* The enum st_blob_kind of a blob name; -1 if unknown (names.c). */
 int		 st_name_index(const char *name);
 
 #endif

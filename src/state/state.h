@@ -115,6 +115,24 @@ enum st_err	 st_sblob_unwrap(const uint8_t *blob, size_t len,
 /* Test seam: fixed IV for the next encryptions (NULL = random again). */
 void		 st_crypto_set_test_iv(const uint8_t *iv, size_t len);
 
+/* ------------------------------------------------------------ blob kinds */
+
+/* The blobs of a TPM state; the values index arrays (names.c). */
+enum st_blob_kind { ST_BLOB_PERMANENT, ST_BLOB_VOLATILE, ST_BLOB_SAVESTATE,
+    ST_BLOB_NKINDS };
+
+struct st_blob_desc {
+	enum st_blob_kind kind;
+	const char	*name;	/* libtpms' name, the file suffix: "permall" */
+	const char	*title;	/* for people: "permanent" */
+};
+
+/* NULL for a kind or name that is not one of the three. */
+const struct st_blob_desc *st_blob_desc(enum st_blob_kind);
+const struct st_blob_desc *st_blob_by_name(const char *name);
+#define ST_PERMALL	(st_blob_desc(ST_BLOB_PERMANENT)->name)
+#define ST_VOLATILE	(st_blob_desc(ST_BLOB_VOLATILE)->name)
+
 /* ---------------------------------------------------------------- backends */
 
 struct st_store;

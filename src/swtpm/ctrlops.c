@@ -94,7 +94,7 @@ sw_tpm_store_volatile(void *arg)
 	rc = TPMLIB_VolatileAll_Store(&buf, &len);
 	if (rc != TPM_SUCCESS)
 		return rc;
-	rc = sw_nv_store("volatilestate", buf, len);
+	rc = sw_nv_store(ST_VOLATILE, buf, len);
 	secure_free(buf, len);
 	return rc;
 }
@@ -102,12 +102,20 @@ sw_tpm_store_volatile(void *arg)
 static const char *
 blob_name(uint32_t type)
 {
+	const struct st_blob_desc *d = NULL;
+
 	switch (type) {
-	case PTM_BLOB_TYPE_PERMANENT:	return "permall";
-	case PTM_BLOB_TYPE_VOLATILE:	return "volatilestate";
-	case PTM_BLOB_TYPE_SAVESTATE:	return "savestate";
-	default:			return NULL;
+	case PTM_BLOB_TYPE_PERMANENT:
+		d = st_blob_desc(ST_BLOB_PERMANENT);
+		break;
+	case PTM_BLOB_TYPE_VOLATILE:
+		d = st_blob_desc(ST_BLOB_VOLATILE);
+		break;
+	case PTM_BLOB_TYPE_SAVESTATE:
+		d = st_blob_desc(ST_BLOB_SAVESTATE);
+		break;
 	}
+	return d != NULL ? d->name : NULL;
 }
 
 uint32_t

@@ -65,7 +65,7 @@ sw_st_result(enum st_err e)
 static bool
 is_permall(const char *name)
 {
-	return strcmp(name, "permall") == 0;
+	return strcmp(name, ST_PERMALL) == 0;
 }
 
 /* ---------------------------------------------------------- the cache */
@@ -84,7 +84,7 @@ pcache_valid(void)
 {
 	if (nv.pcache == NULL)
 		return false;
-	if (nv.locked && st_store_unchanged(nv.store, "permall"))
+	if (nv.locked && st_store_unchanged(nv.store, ST_PERMALL))
 		return true;
 	pcache_drop();
 	return false;
@@ -347,7 +347,7 @@ sw_nv_delete_volatile(void)
 
 	if (nv.store == NULL)
 		return TPM_SUCCESS;
-	e = st_store_delete(nv.store, "volatilestate", false, msg,
+	e = st_store_delete(nv.store, ST_VOLATILE, false, msg,
 	    sizeof(msg));
 	if (e != ST_OK) {
 		log_msg("Error: could not delete the volatile state: %s\n",

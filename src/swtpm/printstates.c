@@ -13,12 +13,10 @@
 int
 sw_print_states(const char *uri, const struct st_store_cfg *cfg)
 {
-	static const char *names[] = { "permall", "volatilestate",
-	    "savestate" };
 	char msg[512] = "", notice[512] = "";
 	struct st_store *st = NULL;
-	size_t i, sz[3];
-	bool have[3];
+	size_t i, sz[ST_BLOB_NKINDS];
+	bool have[ST_BLOB_NKINDS];
 	int n = 0;
 	enum st_err e;
 
@@ -35,8 +33,8 @@ sw_print_states(const char *uri, const struct st_store_cfg *cfg)
 		    msg[0] ? msg : st_strerror(e));
 		return -1;
 	}
-	for (i = 0; i < 3; i++) {
-		e = st_store_size(st, names[i], &sz[i], msg, sizeof(msg));
+	for (i = 0; i < ST_BLOB_NKINDS; i++) {
+		e = st_store_size(st, st_blob_desc(i)->name, &sz[i], msg, sizeof(msg));
 		have[i] = e == ST_OK;
 		if (e != ST_OK && e != ST_NOENT) {
 			log_msg("Error: %s\n", msg[0] ? msg : st_strerror(e));
@@ -47,11 +45,11 @@ sw_print_states(const char *uri, const struct st_store_cfg *cfg)
 	st_store_free(st);
 	/* COMPAT: state-storage.md §10: no trailing newline. */
 	printf("{ \"type\": \"swtpm\", \"states\": [");
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < ST_BLOB_NKINDS; i++) {
 		if (!have[i])
 			continue;
 		printf("%s {\"name\": \"%s\", \"size\": %zu}",
-		    n ? "," : "", names[i], sz[i]);
+		    n ? "," : "", st_blob_desc(i)->name, sz[i]);
 		n++;
 	}
 	printf("%s] }", n ? " " : "");
