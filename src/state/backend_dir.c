@@ -181,7 +181,7 @@ dir_open(struct st_store *st, const char *path, char *msg, size_t msglen,
 	 * With locking, stale temps are removed once the lock is held, so
 	 * we never delete the temp file of a process that owns the state.
 	 */
-	if (!st->cfg.lock)
+	if (!st->cfg.lock && !st->cfg.readonly)
 		remove_stale_temps(st);
 	return ST_OK;
 }
@@ -321,7 +321,7 @@ fix_mode(const struct st_store *st, int fd, const struct stat *sb)
 {
 	mode_t perm = sb->st_mode & 07777;
 
-	if (!st_owned(sb))
+	if (!st_owned(sb) || st->cfg.readonly)
 		return;
 	if (st->cfg.mode_set) {
 		if (perm != st->cfg.mode)

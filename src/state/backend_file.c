@@ -66,6 +66,7 @@ struct file_be {
 	 */
 	struct st_stamp	 stamp;
 	bool		 known[ST_BLOB_NKINDS];
+	bool		 unformatted;	/* read-only: all zeros, no blobs */
 };
 
 /*
@@ -264,6 +265,10 @@ read_hdr(const struct file_be *f, struct lhdr *h, char *msg, size_t msglen)
 {
 	uint8_t b[LIN_HDRSIZE];
 
+	if (f->unformatted) {
+		memset(h, 0, sizeof(*h));
+		return ST_OK;
+	}
 	if (!pread_all(f->fd, b, sizeof(b), 0)) {
 		st_setmsg(msg, msglen, "cannot read header of '%s': %s",
 		    f->path, strerror(errno));
@@ -313,6 +318,10 @@ maybe_format(struct st_store *st, struct file_be *f, uint64_t size,
 		    "store (%zu bytes); refusing to format it", f->path, n);
 		return ST_CORRUPT;
 	}
+	if (st->cfg.readonly) {
+		f->unformatted = true;	/* a reader sees an empty store */
+		return ST_OK;
+	}
 	memset(&empty, 0, sizeof(empty));
 	if (!write_hdr(f, &empty) || st_fs.fsync(f->fd) < 0) {
 		st_setmsg(msg, msglen, "cannot format '%s': %s", f->path,
@@ -349,8 +358,10 @@ open_path(struct st_store *st, struct file_be *f, char *msg, size_t msglen,
 	uint64_t size = 0;
 	enum st_err rc;
 
-	f->fd = st_open_file(AT_FDCWD, f->path, O_RDWR | O_CREAT, mode, true,
-	    "linear NVRAM store", f->path, &sb, msg, msglen);
+	f->unformatted = false;
+	f->fd = st_open_file(AT_FDCWD, f->path, st->cfg.readonly ? O_RDONLY :
+	    O_RDWR | O_CREAT, mode, true, "linear NVRAM store", f->path, &sb,
+	    msg, msglen);
 	if (f->fd < 0) {
 		if (errno == ENOENT)
 			st_setmsg(msg, msglen, "cannot open '%s': %s", f->path,
@@ -362,8 +373,8 @@ open_path(struct st_store *st, struct file_be *f, char *msg, size_t msglen,
 	f->ino = sb.st_ino;
 	f->rdev = sb.st_rdev;
 	/* COMPAT: §3 an explicit mode is forced, but only on our own file */
-	if (!f->blkdev && st->cfg.mode_set && (sb.st_mode & 07777) != mode &&
-	    st_owned(&sb))
+	if (!f->blkdev && !st->cfg.readonly && st->cfg.mode_set &&
+	    (sb.st_mode & 07777) != mode && st_owned(&sb))
 		(void)st_fs.fchmod(f->fd, mode);
 	if ((rc = file_size(f, &size, msg, msglen)) != ST_OK ||
 	    (rc = maybe_format(st, f, size, msg, msglen, notice,

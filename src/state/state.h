@@ -112,6 +112,48 @@ enum st_err	 st_sblob_unwrap(const uint8_t *blob, size_t len,
 		    const struct st_key *migkey, const char *name,
 		    uint8_t **plain, size_t *plainlen, char *msg, size_t msglen);
 
+/*
+ * What a stored file or a state blob says about itself, without a key
+ * (for offline tools): its header, its TLV records, and for state blobs
+ * the records of the inner layer when it is not encrypted. Nothing is
+ * decrypted. The record values are offsets into the blob given.
+ */
+#define ST_INSPECT_MAX_RECORDS	16
+
+struct st_tlv_record {
+	uint16_t	tag;
+	size_t		offset;		/* of the value, from the blob's start */
+	size_t		length;
+};
+
+struct st_blob_info {
+	uint8_t		version, min_version;
+	uint16_t	hdrsize, flags;
+	uint32_t	totlen;
+	/* the outer layer (a stored file: its only layer) */
+	struct st_tlv_record rec[ST_INSPECT_MAX_RECORDS];
+	size_t		nrec;
+	bool		trailing;	/* bytes after the last whole record */
+	/* a state blob whose outer layer is plain: its inner layer */
+	struct st_tlv_record inner[ST_INSPECT_MAX_RECORDS];
+	size_t		ninner;
+	/* from the flags: 0, 16 or 32 (AES-128/256) */
+	size_t		keylen;		/* the state (file) key */
+	size_t		migkeylen;	/* the migration key (state blobs) */
+	bool		migration;	/* a state blob (MIGRATION_DATA) */
+};
+
+/*
+ * Parses the header (errors as st_file_unwrap gives them: ST_SHORT,
+ * ST_BADVERSION, ST_BADHDRSIZE) and walks the records of version-2
+ * blobs; a version-1 blob has no records (its payload is raw). More
+ * than ST_INSPECT_MAX_RECORDS records: ST_CORRUPT.
+ */
+enum st_err	 st_blob_inspect(const uint8_t *blob, size_t len,
+		    struct st_blob_info *, char *msg, size_t msglen);
+/* "DATA", "ENCRYPTED_DATA", "HMAC", ...; NULL for an unknown tag. */
+const char	*st_tlv_tag_name(uint16_t tag);
+
 /* Test seam: fixed IV for the next encryptions (NULL = random again). */
 void		 st_crypto_set_test_iv(const uint8_t *iv, size_t len);
 
@@ -145,6 +187,9 @@ struct st_store_cfg {
 	bool	fsync;		/* fsync file and directory on every store */
 	bool	backup;		/* dir:// only: keep the previous permall
 				   as <permall>.bak (§2.6) */
+	bool	readonly;	/* an offline reader: nothing is created,
+				   formatted, removed, chmod'ed or locked;
+				   saves, deletes, locks fail (ST_INVAL) */
 };
 /*
  * Notes: 'fsync' is for dir:// only; the linear backend always syncs, its

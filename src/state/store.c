@@ -73,6 +73,18 @@ st_store_free(struct st_store *st)
 	free(st);
 }
 
+/* ST_INVAL for a read-only store. */
+static enum st_err
+writable(const struct st_store *st, const char *what, char *msg,
+    size_t msglen)
+{
+	if (!st->cfg.readonly)
+		return ST_OK;
+	st_setmsg(msg, msglen, "cannot %s '%s': opened read-only", what,
+	    st->uri);
+	return ST_INVAL;
+}
+
 enum st_err
 st_store_lock(struct st_store *st, unsigned retries, char *msg,
     size_t msglen)
@@ -82,6 +94,8 @@ st_store_lock(struct st_store *st, unsigned retries, char *msg,
 
 	if (st->locked)
 		return ST_OK;
+	if ((rc = writable(st, "lock", msg, msglen)) != ST_OK)
+		return rc;
 	if (!st->cfg.lock) {
 		st->locked = true;	/* locking disabled: trivially ok */
 		return ST_OK;
@@ -147,7 +161,8 @@ st_store_save(struct st_store *st, const char *name, const uint8_t *buf,
 {
 	enum st_err rc;
 
-	if ((rc = check_name(name, msg, msglen)) != ST_OK)
+	if ((rc = check_name(name, msg, msglen)) != ST_OK ||
+	    (rc = writable(st, "write to", msg, msglen)) != ST_OK)
 		return rc;
 	if (len > ST_BLOB_MAX) {
 		st_setmsg(msg, msglen, "blob '%s' too large: %zu bytes", name,
@@ -160,6 +175,8 @@ st_store_save(struct st_store *st, const char *name, const uint8_t *buf,
 enum st_err
 st_store_backup_prepare(struct st_store *st, char *msg, size_t msglen)
 {
+	if (writable(st, "restore the backup of", msg, msglen) != ST_OK)
+		return ST_INVAL;
 	if (st->be->backup_prepare == NULL) {
 		st_setmsg(msg, msglen, "backups are not supported by %s",
 		    st->be->scheme);
@@ -171,6 +188,8 @@ st_store_backup_prepare(struct st_store *st, char *msg, size_t msglen)
 enum st_err
 st_store_backup_swap(struct st_store *st, char *msg, size_t msglen)
 {
+	if (writable(st, "swap the backup of", msg, msglen) != ST_OK)
+		return ST_INVAL;
 	if (st->be->backup_swap == NULL) {
 		st_setmsg(msg, msglen, "backups are not supported by %s",
 		    st->be->scheme);
@@ -185,7 +204,8 @@ st_store_delete(struct st_store *st, const char *name, bool must_exist,
 {
 	enum st_err rc;
 
-	if ((rc = check_name(name, msg, msglen)) != ST_OK)
+	if ((rc = check_name(name, msg, msglen)) != ST_OK ||
+	    (rc = writable(st, "delete from", msg, msglen)) != ST_OK)
 		return rc;
 	return st->be->del(st, name, must_exist, msg, msglen);
 }

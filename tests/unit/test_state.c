@@ -659,12 +659,118 @@ test_key_fd_remove(void)
 	T_EQ_U(k.len, 0);
 }
 
+/* The one table of blob names and kinds. */
+static void
+test_blob_table(void)
+{
+	const struct st_blob_desc *d;
+	int k;
+
+	for (k = 0; k < ST_BLOB_NKINDS; k++) {
+		d = st_blob_desc((enum st_blob_kind)k);
+		T_ASSERT(d != NULL);
+		T_EQ_U(d->kind, k);
+		T_CHECK(st_blob_by_name(d->name) == d);
+		T_EQ_U(st_name_index(d->name), k);
+	}
+	T_EQ_STR(st_blob_desc(ST_BLOB_PERMANENT)->name, "permall");
+	T_EQ_STR(st_blob_desc(ST_BLOB_VOLATILE)->name, "volatilestate");
+	T_EQ_STR(st_blob_desc(ST_BLOB_SAVESTATE)->name, "savestate");
+	T_EQ_STR(ST_PERMALL, "permall");
+	T_CHECK(st_blob_desc(ST_BLOB_NKINDS) == NULL);
+	T_CHECK(st_blob_desc((enum st_blob_kind)-1) == NULL);
+	T_CHECK(st_blob_by_name("perm") == NULL);
+	T_CHECK(st_blob_by_name(NULL) == NULL);
+	T_EQ_U(st_name_index("x"), (unsigned long long)-1);
+}
+
+/* st_blob_inspect on the spec's vectors, old layouts and bad input. */
+static void
+test_inspect(void)
+{
+	struct st_blob_info bi;
+	uint8_t b[512], big[2048];
+	size_t n, i;
+
+	n = hex(VEC_A, b, sizeof(b));		/* file, AES-128 */
+	T_EQ_U(st_blob_inspect(b, n, &bi, msg, sizeof(msg)), ST_OK);
+	T_EQ_U(bi.version, 2);
+	T_EQ_U(bi.flags, 1);
+	T_EQ_U(bi.totlen, n);
+	T_EQ_U(bi.keylen, 16);
+	T_EQ_U(bi.migkeylen, 0);
+	T_CHECK(!bi.migration && !bi.trailing);
+	T_EQ_U(bi.nrec, 3);
+	T_EQ_U(bi.rec[0].tag, 2);
+	T_EQ_U(bi.rec[0].offset, 16);
+	T_EQ_U(bi.rec[0].length, 16);
+	T_EQ_U(bi.rec[1].tag, 3);
+	T_EQ_U(bi.rec[1].length, 32);
+	T_EQ_U(bi.rec[2].tag, 6);
+	T_EQ_STR(st_tlv_tag_name(bi.rec[1].tag), "HMAC");
+	n = hex(VEC_B, b, sizeof(b));		/* file, AES-256 */
+	T_EQ_U(st_blob_inspect(b, n, &bi, msg, sizeof(msg)), ST_OK);
+	T_EQ_U(bi.keylen, 32);
+	n = hex(VEC_C, b, sizeof(b));		/* file, plain */
+	T_EQ_U(st_blob_inspect(b, n, &bi, msg, sizeof(msg)), ST_OK);
+	T_EQ_U(bi.keylen, 0);
+	T_EQ_U(bi.nrec, 1);
+	T_EQ_U(bi.rec[0].tag, 1);
+	T_EQ_U(bi.rec[0].length, 5);
+	T_EQ_MEM(b + bi.rec[0].offset, "swtpm", 5);
+	n = hex(VEC_D, b, sizeof(b));		/* state blob, plain */
+	T_EQ_U(st_blob_inspect(b, n, &bi, msg, sizeof(msg)), ST_OK);
+	T_CHECK(bi.migration);
+	T_EQ_U(bi.nrec, 1);
+	T_EQ_U(bi.rec[0].tag, 4);
+	T_EQ_U(bi.ninner, 1);
+	T_EQ_U(bi.inner[0].tag, 1);
+	T_EQ_MEM(b + bi.inner[0].offset, "swtpm", 5);
+	n = hex(VEC_E, b, sizeof(b));		/* migration-encrypted */
+	T_EQ_U(st_blob_inspect(b, n, &bi, msg, sizeof(msg)), ST_OK);
+	T_EQ_U(bi.migkeylen, 16);
+	T_EQ_U(bi.ninner, 0);			/* not visible */
+	n = hex(VEC_F, b, sizeof(b));		/* inner layer encrypted */
+	T_EQ_U(st_blob_inspect(b, n, &bi, msg, sizeof(msg)), ST_OK);
+	T_EQ_U(bi.keylen, 16);
+	T_EQ_U(bi.ninner, 3);
+	T_EQ_U(bi.inner[0].tag, 2);
+	/* every truncation: a header error, never a crash */
+	n = hex(VEC_F, b, sizeof(b));
+	for (i = 0; i < n; i++)
+		T_CHECK(st_blob_inspect(b, i, &bi, msg, sizeof(msg)) != ST_OK);
+	/* a record running past the end (totlen kept consistent) */
+	n = hex("0201000a000000000015 0001 000000ff 737774706d", b,
+	    sizeof(b));
+	T_EQ_U(st_blob_inspect(b, n, &bi, msg, sizeof(msg)), ST_OK);
+	T_CHECK(bi.trailing);
+	T_EQ_U(bi.nrec, 0);
+	/* version 1: no records; version 3+: refused like a load */
+	n = hex("0101000a000100000010 aabbccdd0011", b, sizeof(b));
+	T_EQ_U(st_blob_inspect(b, n, &bi, msg, sizeof(msg)), ST_OK);
+	T_EQ_U(bi.version, 1);
+	T_EQ_U(bi.nrec, 0);
+	n = hex("0303000a00000000000a", b, sizeof(b));
+	T_EQ_U(st_blob_inspect(b, n, &bi, msg, sizeof(msg)), ST_BADVERSION);
+	/* too many records */
+	memset(big, 0, sizeof(big));
+	n = ST_HDR_LEN + 6 * (ST_INSPECT_MAX_RECORDS + 1);
+	big[0] = 2;
+	big[1] = 1;
+	big[3] = ST_HDR_LEN;
+	be32_put(big + 6, (uint32_t)n);
+	T_EQ_U(st_blob_inspect(big, n, &bi, msg, sizeof(msg)), ST_CORRUPT);
+	T_CHECK(st_tlv_tag_name(99) == NULL);
+}
+
 int
 main(void)
 {
 	setup();
 	if (mkdtemp(tdir) == NULL)
 		return 99;
+	T_RUN(test_blob_table);
+	T_RUN(test_inspect);
 	T_RUN(test_vectors_file);
 	T_RUN(test_vectors_sblob);
 	T_RUN(test_truncations);

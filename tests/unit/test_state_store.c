@@ -1659,6 +1659,95 @@ out:
 #undef OR_OUT
 }
 
+/* cfg.readonly: an offline reader changes nothing on disk. */
+static void
+test_readonly(void)
+{
+	struct st_store_cfg ro = cfg_tpm2;
+	struct st_store *st;
+	uint8_t a[300];
+	struct stat sb;
+	char lin[400], cmd[1400];
+	size_t len;
+	int fd;
+
+	clean_dir();
+	fill(a, sizeof(a), 4);
+	ro.readonly = true;
+	snprintf(uri, sizeof(uri), "dir://%s", tdir);
+	/* a state written normally */
+	T_ASSERT((st = open_store(uri, &cfg_tpm2)) != NULL);
+	T_ASSERT(st_store_lock(st, 0, msg, sizeof(msg)) == ST_OK);
+	T_EQ_U(st_store_save(st, "permall", a, sizeof(a), msg, sizeof(msg)),
+	    ST_OK);
+	st_store_free(st);
+	unlink(path_in(".lock"));
+	T_ASSERT(chmod(path_in("tpm2-00.permall"), 0400) == 0);
+	fd = open(path_in("TMP2-00.permall"), O_WRONLY | O_CREAT, 0600);
+	T_ASSERT(fd >= 0);
+	close(fd);
+	/* read-only, without locking as well: nothing is removed */
+	ro.lock = false;
+	T_ASSERT((st = open_store(uri, &ro)) != NULL);
+	T_CHECK(exists(path_in("TMP2-00.permall")));
+	T_CHECK(load_is(st, "permall", a, sizeof(a)));
+	T_ASSERT(stat(path_in("tpm2-00.permall"), &sb) == 0);
+	T_EQ_U(sb.st_mode & 07777, 0400);		/* no mode fix-up */
+	T_EQ_U(st_store_size(st, "permall", &len, msg, sizeof(msg)), ST_OK);
+	T_EQ_U(len, sizeof(a));
+	T_EQ_U(st_store_save(st, "permall", a, 1, msg, sizeof(msg)),
+	    ST_INVAL);
+	T_CHECK(strstr(msg, "read-only") != NULL);
+	T_EQ_U(st_store_delete(st, "permall", false, msg, sizeof(msg)),
+	    ST_INVAL);
+	T_EQ_U(st_store_backup_swap(st, msg, sizeof(msg)), ST_INVAL);
+	st_store_free(st);
+	ro.lock = true;
+	T_ASSERT((st = open_store(uri, &ro)) != NULL);
+	T_EQ_U(st_store_lock(st, 0, msg, sizeof(msg)), ST_INVAL);
+	T_CHECK(!exists(path_in(".lock")));	/* never created */
+	T_CHECK(load_is(st, "permall", a, sizeof(a)));
+	st_store_free(st);
+	T_ASSERT(stat(path_in("tpm2-00.permall"), &sb) == 0);
+	T_EQ_U(sb.st_mode & 07777, 0400);
+	T_CHECK(exists(path_in("TMP2-00.permall")));
+
+	/* linear: no create, no format, no write */
+	snprintf(lin, sizeof(lin), "%s", path_in("linear"));
+	snprintf(uri, sizeof(uri), "file://%s", lin);
+	T_CHECK(st_store_open(&st, uri, &ro, msg, sizeof(msg), NULL, 0) !=
+	    ST_OK);
+	T_CHECK(!exists(lin));
+	fd = open(lin, O_WRONLY | O_CREAT, 0600);	/* empty: no format */
+	T_ASSERT(fd >= 0);
+	close(fd);
+	T_ASSERT((st = open_store(uri, &ro)) != NULL);
+	T_CHECK(absent(st, "permall"));
+	T_EQ_U(st_store_size(st, "permall", &len, msg, sizeof(msg)),
+	    ST_NOENT);
+	T_EQ_U(st_store_save(st, "permall", a, 1, msg, sizeof(msg)),
+	    ST_INVAL);
+	st_store_free(st);
+	T_EQ_U(file_len(lin), 0);
+	unlink(lin);
+	T_ASSERT((st = open_store(uri, &cfg_tpm2)) != NULL);
+	T_EQ_U(st_store_save(st, "volatilestate", a, 40, msg, sizeof(msg)),
+	    ST_OK);
+	st_store_free(st);
+	snprintf(cmd, sizeof(cmd), "sha256sum %s > %s.sum", lin, lin);
+	T_ASSERT(system(cmd) == 0);
+	T_ASSERT((st = open_store(uri, &ro)) != NULL);
+	T_CHECK(load_is(st, "volatilestate", a, 40));
+	T_CHECK(absent(st, "permall"));
+	st_store_free(st);
+	snprintf(cmd, sizeof(cmd), "sha256sum -c --quiet %s.sum", lin);
+	T_CHECK(system(cmd) == 0);			/* byte-identical */
+	snprintf(cmd, sizeof(cmd), "%s.sum", lin);
+	unlink(cmd);
+	unlink(lin);
+	chmod(path_in("tpm2-00.permall"), 0600);
+}
+
 int
 main(void)
 {
@@ -1675,6 +1764,7 @@ main(void)
 	if (mkdtemp(tdir) == NULL)
 		return 99;
 	T_RUN(test_dir_roundtrip);
+	T_RUN(test_readonly);
 	T_RUN(test_dir_backup);
 	T_RUN(test_dir_modes);
 	T_RUN(test_dir_stale_temp);
