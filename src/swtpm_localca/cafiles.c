@@ -41,32 +41,15 @@ lc_ca_missing(const struct lc_ca_paths *p)
 enum { ST_ROOT_KEY, ST_ROOT_CERT, ST_ISSUER, ST_SIGNKEY, ST_N };
 
 int
-lc_ca_create(const struct lc_ca_paths *p, char *msg, size_t msglen)
+lc_ca_write(const struct lc_ca_paths *p, const struct xc_ca *ca, char *msg,
+    size_t msglen)
 {
-	struct xc_ca_req req;
-	struct xc_ca ca;
 	struct lc_staged st[ST_N];
 	char *dir = NULL, *root_key = NULL, *root_cert = NULL;
-	enum xc_err xe;
 	size_t i;
 	int rc = -1;
 
 	memset(st, 0, sizeof(st));
-	memset(&req, 0, sizeof(req));
-	req.bits = p->bits;
-	req.root_cn = ROOT_CN;
-	req.ca_cn = CA_CN;
-	req.root_pass = p->root_pass;
-	req.ca_pass = p->sign_pass;
-	req.now = time(NULL);
-	/*
-	 * 0.7.1's notAfter (certtool expiration_days = -1), not HEAD's
-	 * now + 36500 days: the CA should not expire before the EK
-	 * certificates it signs (swtpm_localca passes --days -1), and
-	 * RFC 5280 4.1.2.5 gives this value for "no expiration date".
-	 */
-	req.days = XC_DAYS_NONE;
-
 	if ((dir = lc_dirname(p->signkey)) == NULL)
 		goto nomem;
 	if (asprintf(&root_key, "%s/%s", dir, LC_ROOTCA_KEY) < 0) {
@@ -77,19 +60,15 @@ lc_ca_create(const struct lc_ca_paths *p, char *msg, size_t msglen)
 		root_cert = NULL;
 		goto nomem;
 	}
-	xe = xc_ca_create(&req, &ca, msg, msglen);
-	if (xe != XC_OK)
-		goto out_paths;
-
 	/* 1. everything complete under temporary names */
-	if (lc_stage(&st[ST_ROOT_KEY], root_key, ca.root_key.p,
-	    ca.root_key.len, KEY_MODE, true, msg, msglen) < 0 ||
-	    lc_stage(&st[ST_ROOT_CERT], root_cert, ca.root_cert.p,
-	    ca.root_cert.len, CERT_MODE, false, msg, msglen) < 0 ||
-	    lc_stage(&st[ST_ISSUER], p->issuercert, ca.ca_cert.p,
-	    ca.ca_cert.len, CERT_MODE, false, msg, msglen) < 0 ||
-	    lc_stage(&st[ST_SIGNKEY], p->signkey, ca.ca_key.p,
-	    ca.ca_key.len, KEY_MODE, true, msg, msglen) < 0)
+	if (lc_stage(&st[ST_ROOT_KEY], root_key, ca->root_key.p,
+	    ca->root_key.len, KEY_MODE, true, msg, msglen) < 0 ||
+	    lc_stage(&st[ST_ROOT_CERT], root_cert, ca->root_cert.p,
+	    ca->root_cert.len, CERT_MODE, false, msg, msglen) < 0 ||
+	    lc_stage(&st[ST_ISSUER], p->issuercert, ca->ca_cert.p,
+	    ca->ca_cert.len, CERT_MODE, false, msg, msglen) < 0 ||
+	    lc_stage(&st[ST_SIGNKEY], p->signkey, ca->ca_key.p,
+	    ca->ca_key.len, KEY_MODE, true, msg, msglen) < 0)
 		goto out;
 	/* 2. the root */
 	if (lc_commit(&st[ST_ROOT_KEY], msg, msglen) < 0 ||
@@ -115,16 +94,42 @@ lc_ca_create(const struct lc_ca_paths *p, char *msg, size_t msglen)
 	    lc_sync_parent(p->signkey, msg, msglen) < 0)
 		goto out;
 	rc = 0;
+	goto out;
+nomem:
+	snprintf(msg, msglen, "out of memory");
 out:
 	for (i = 0; i < ST_N; i++)
 		lc_staged_release(&st[i]);
-	xc_ca_release(&ca);
-	goto out_paths;
-nomem:
-	snprintf(msg, msglen, "out of memory");
-out_paths:
 	free(root_key);
 	free(root_cert);
 	free(dir);
+	return rc;
+}
+
+int
+lc_ca_create(const struct lc_ca_paths *p, char *msg, size_t msglen)
+{
+	struct xc_ca_req req;
+	struct xc_ca ca;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	req.bits = p->bits;
+	req.root_cn = ROOT_CN;
+	req.ca_cn = CA_CN;
+	req.root_pass = p->root_pass;
+	req.ca_pass = p->sign_pass;
+	req.now = time(NULL);
+	/*
+	 * 0.7.1's notAfter (certtool expiration_days = -1), not HEAD's
+	 * now + 36500 days: the CA should not expire before the EK
+	 * certificates it signs (swtpm_localca passes --days -1), and
+	 * RFC 5280 4.1.2.5 gives this value for "no expiration date".
+	 */
+	req.days = XC_DAYS_NONE;
+	if (xc_ca_create(&req, &ca, msg, msglen) != XC_OK)
+		return -1;
+	rc = lc_ca_write(p, &ca, msg, msglen);
+	xc_ca_release(&ca);
 	return rc;
 }

@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "x509.h"
+
 #define LC_ROOTCA_KEY	"swtpm-localca-rootca-privkey.pem"
 #define LC_ROOTCA_CERT	"swtpm-localca-rootca-cert.pem"
 
@@ -28,7 +30,7 @@ struct lc_ca_paths {
 int	 lc_ca_missing(const struct lc_ca_paths *);
 
 /*
- * Creates the CA; call under the CA lock, after checking lc_ca_missing
+ * Creates the CA (src/x509) and writes it; call under the CA lock, after checking lc_ca_missing
  * again under it. The root key and certificate go next to the signing
  * key. Order (the commit point is the signing key's rename):
  *   1. build everything in memory and stage the four files (each
@@ -48,5 +50,8 @@ int	 lc_ca_missing(const struct lc_ca_paths *);
  * the fsyncs between the steps.
  */
 int	 lc_ca_create(const struct lc_ca_paths *, char *msg, size_t msglen);
+/* The writing half of lc_ca_create: ca's files in the order above. */
+int	 lc_ca_write(const struct lc_ca_paths *, const struct xc_ca *ca,
+	    char *msg, size_t msglen);
 
 #endif
