@@ -48,7 +48,22 @@ struct cfg {
 	char		*signkey_pwd, *parentkey_pwd, *certserial;
 };
 
-static const char *user_name = "<unknown>";
+/* The user named in messages; looked up only when one is printed. */
+static const char *
+user(void)
+{
+	static const char *name;
+	struct passwd *pw;
+
+	if (name == NULL) {
+		pw = getpwuid(getuid());
+		name = pw != NULL && pw->pw_name != NULL ?
+		    strdup(pw->pw_name) : NULL;
+		if (name == NULL)
+			name = "<unknown>";
+	}
+	return name;
+}
 
 static void
 usage(const char *prg)
@@ -228,12 +243,12 @@ load_config(const struct opts *o, struct cfg *c)
 
 	if (access(o->optsfile, R_OK) != 0) {
 		lc_logerr("Need read rights on options file %s for user %s.\n",
-		    o->optsfile, user_name);
+		    o->optsfile, user());
 		return -1;
 	}
 	if (access(o->configfile, R_OK) != 0) {
 		lc_logerr("Need read rights on config file %s for user %s.\n",
-		    o->configfile, user_name);
+		    o->configfile, user());
 		return -1;
 	}
 	if (conf_load(&c->conf, o->configfile, err, sizeof(err)) < 0) {
@@ -245,7 +260,7 @@ load_config(const struct opts *o, struct cfg *c)
 		return -1;
 	if (access(c->statedir, R_OK | W_OK) != 0) {
 		lc_logerr("Need read/write rights on statedir %s for user "
-		    "%s.\n", c->statedir, user_name);
+		    "%s.\n", c->statedir, user());
 		return -1;
 	}
 	if (asprintf(&c->lockfile, "%s/%s", c->statedir, LOCK_NAME) < 0) {
@@ -255,7 +270,7 @@ load_config(const struct opts *o, struct cfg *c)
 	if (access(c->lockfile, F_OK) == 0 &&
 	    access(c->lockfile, R_OK | W_OK) != 0) {
 		lc_logerr("Need read/write rights on %s for user %s.\n",
-		    c->lockfile, user_name);
+		    c->lockfile, user());
 		return -1;
 	}
 	if ((c->signkey = required(c, "signingkey", o->configfile)) == NULL)
@@ -348,12 +363,12 @@ file_key(struct cfg *c, int *lockfd)
 
 	if (unreadable(c->signkey)) {
 		lc_logerr("Need read rights on signing key %s for user %s.\n",
-		    c->signkey, user_name);
+		    c->signkey, user());
 		return -1;
 	}
 	if (unreadable(c->issuercert)) {
 		lc_logerr("Need read rights on issuer certificate %s for user "
-		    "%s.\n", c->issuercert, user_name);
+		    "%s.\n", c->issuercert, user());
 		return -1;
 	}
 	memset(&p, 0, sizeof(p));
@@ -379,7 +394,7 @@ file_key(struct cfg *c, int *lockfd)
 	}
 	if (access(c->signkey, R_OK) != 0) {
 		lc_logerr("Need read rights on signing key %s for user %s.\n",
-		    c->signkey, user_name);
+		    c->signkey, user());
 		return -1;
 	}
 	return 0;
@@ -587,7 +602,6 @@ main(int argc, char **argv)
 {
 	struct opts o;
 	struct cfg c;
-	struct passwd *pw;
 	char *def_conf = NULL, *def_opts = NULL, *dflt = NULL;
 	int lockfd = -1, rc = 1, r;
 
@@ -604,8 +618,6 @@ main(int argc, char **argv)
 		rc = r;
 		goto out;
 	}
-	if ((pw = getpwuid(getuid())) != NULL && pw->pw_name != NULL)
-		user_name = pw->pw_name;
 	if (o.logfile != NULL && lc_log_open(o.logfile) < 0)
 		goto out;
 	if (o.type == NULL || (strcmp(o.type, "ek") != 0 &&
@@ -631,7 +643,7 @@ main(int argc, char **argv)
 		goto out;
 	if (access(c.issuercert, R_OK) != 0) {
 		lc_logerr("Need read rights on issuer certificate %s for user "
-		    "%s.\n", c.issuercert, user_name);
+		    "%s.\n", c.issuercert, user());
 		goto out;
 	}
 	if (asprintf(&dflt, "%s/certserial", c.statedir) < 0) {
