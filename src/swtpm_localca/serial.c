@@ -24,16 +24,25 @@
 /* A certificate serial has at most 20 DER content octets: < 2^159. */
 #define SERIAL_MAX_BITS	159
 
-/* A uniformly random number of exactly 20 decimal digits. */
+/*
+ * A random start: uniform over 19-digit numbers below 2^63 - 2^32.
+ * HEAD starts at a random 20-digit number, but 0.7.1's swtpm_cert
+ * refuses serials from 2^64 on ("Serial number is invalid.") and
+ * writes those from 2^63 on as negative INTEGERs, so a 20-digit start
+ * would tie swtpm_localca to our swtpm_cert nine times in ten. This
+ * start keeps HEAD's point (about 62 random bits: two CAs are unlikely
+ * to hand out the same serial) and leaves 2^32 certificates before
+ * 2^63.
+ */
 static BIGNUM *
-random_20_digits(void)
+random_start(void)
 {
 	BIGNUM *lo = NULL, *span = NULL, *r = NULL;
 	BIGNUM *res = NULL;
 
-	/* lo = 10^19, span = 9 * 10^19: r in [10^19, 10^20) */
-	if (!BN_dec2bn(&lo, "10000000000000000000") ||
-	    !BN_dec2bn(&span, "90000000000000000000") ||
+	/* lo = 10^18, span = 2^63 - 2^32 - 10^18 */
+	if (!BN_dec2bn(&lo, "1000000000000000000") ||
+	    !BN_dec2bn(&span, "8223372032559808512") ||
 	    (r = BN_new()) == NULL || !BN_rand_range(r, span) ||
 	    !BN_add(r, r, lo))
 		goto out;
@@ -80,7 +89,7 @@ lc_serial_next(const char *text, size_t len, bool have)
 		}
 	}
 	if (bn == NULL) {
-		if ((bn = random_20_digits()) == NULL)
+		if ((bn = random_start()) == NULL)
 			goto out;
 		/* HEAD writes the random start, then takes the next one */
 		if (!have && !BN_add_word(bn, 1))

@@ -1,6 +1,7 @@
 /*
  * The serial number counter of swtpm_localca (provisioning.md §2.4, the
- * HEAD rule): a file holding the last serial handed out, in decimal.
+ * HEAD rule with a smaller random start): a file holding the last serial
+ * handed out, in decimal.
  * Never prints: errors are -1 and one line in the caller's buffer.
  */
 #ifndef LOCALCA_SERIAL_H
@@ -18,9 +19,10 @@
  * unparsable file (anything but digits with optional white space around
  * them, or more than LC_SERIAL_MAX_DIGITS digits), or a next value that
  * would not fit a certificate serial (20 DER octets, < 2^159), gives a
- * random 20-digit number instead; for a missing file that number plus
- * one. Returns a malloc'ed decimal string, or NULL (ENOMEM, or the
- * random generator failed).
+ * random start instead (HEAD's rule; for a missing file that number
+ * plus one). The start is a random 19-digit number below 2^63 - 2^32,
+ * not HEAD's 20 digits: see serial.c. Returns a malloc'ed decimal
+ * string, or NULL (ENOMEM, or the random generator failed).
  */
 char	*lc_serial_next(const char *text, size_t len, bool have);
 

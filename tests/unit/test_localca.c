@@ -1,7 +1,8 @@
 /*
  * Unit tests of src/swtpm_localca: atomic replacement and directories
  * (files.c), the serial counter's arithmetic and file (serial.c, HEAD's
- * rule: +1, random 20-digit start, restart past 20 octets), the CA's
+ * rule: +1, a random start, here 19 digits below 2^63, restart past 20
+ * octets), the CA's
  * write order under every single failing file system call (cafiles.c:
  * a signing key never stands beside a foreign certificate, nothing
  * temporary stays), and the swtpm_cert command helpers (certcmd.c:
@@ -371,20 +372,18 @@ next_of(const char *text, bool have)
 	return buf;
 }
 
-/* A 20-digit number, or 10^20 (the largest random start plus one). */
+/* A random start (or one plus it): 19 digits, below 2^63 - 2^32 + 1. */
 static bool
 is_random_start(const char *s)
 {
 	size_t i, n = strlen(s);
 
-	if (strcmp(s, "100000000000000000000") == 0)
-		return true;
-	if (n != 20 || s[0] == '0')
+	if (n != 19 || s[0] == '0')
 		return false;
 	for (i = 0; i < n; i++)
 		if (s[i] < '0' || s[i] > '9')
 			return false;
-	return true;
+	return strcmp(s, "9223372032559808512") <= 0;
 }
 
 static void
@@ -426,7 +425,7 @@ test_serial_next(void)
 	T_CHECK(is_random_start(next_of("+5", true)));
 	/* no file: random (plus one) */
 	T_CHECK(is_random_start(next_of(NULL, false)));
-	/* and really random */
+	/* and really random, over the whole range */
 	for (i = 0; i < 20; i++) {
 		a = lc_serial_next(NULL, 0, false);
 		b = lc_serial_next(NULL, 0, false);
@@ -437,6 +436,19 @@ test_serial_next(void)
 		free(b);
 	}
 	T_CHECK(distinct >= 19);
+	{
+		int lo = 0, hi = 0;
+
+		for (i = 0; i < 200; i++) {
+			a = lc_serial_next(NULL, 0, false);
+			T_ASSERT(a != NULL);
+			T_CHECK(is_random_start(a));
+			lo += a[0] == '1';
+			hi += a[0] >= '8';
+			free(a);
+		}
+		T_CHECK(lo > 0 && hi > 0);	/* 1e18.. and ..9.2e18 */
+	}
 }
 
 static void
