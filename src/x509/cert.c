@@ -132,8 +132,8 @@ add_one(X509 *crt, enum ext_id id, const struct xc_req *r, bool ecc,
 	return add_ext(crt, nid, crit, v, len);
 }
 
-static enum xc_err
-set_validity(X509 *crt, time_t now, long days)
+enum xc_err
+xc_set_validity(X509 *crt, time_t now, long days)
 {
 	ASN1_TIME *nb = NULL, *na = NULL;
 	enum xc_err rc = XC_NOMEM;
@@ -162,8 +162,8 @@ out:
 	return rc;
 }
 
-static enum xc_err
-set_serial(X509 *crt, const uint8_t *s, size_t len)
+enum xc_err
+xc_set_serial(X509 *crt, const uint8_t *s, size_t len)
 {
 	BIGNUM *bn = BN_bin2bn(s, (int)len, NULL);
 	ASN1_INTEGER *ai = NULL;
@@ -233,9 +233,9 @@ xc_cert_build(const struct xc_req *r, EVP_PKEY *pubkey, X509 *issuer,
 		return XC_NOMEM;
 	rc = XC_NOMEM;
 	if (!X509_set_version(crt, X509_VERSION_3) ||
-	    set_serial(crt, r->serial, r->serial_len) != XC_OK ||
+	    xc_set_serial(crt, r->serial, r->serial_len) != XC_OK ||
 	    !X509_set_issuer_name(crt, X509_get_subject_name(issuer)) ||
-	    set_validity(crt, r->now, r->days) != XC_OK)
+	    xc_set_validity(crt, r->now, r->days) != XC_OK)
 		goto fail;
 	rc = set_subject(crt, r, msg, msglen);
 	if (rc != XC_OK)

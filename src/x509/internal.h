@@ -59,6 +59,14 @@ enum xc_err xc_ext_eku(bool platform, uint8_t **out, size_t *outlen);
 enum xc_err xc_ext_aki(const uint8_t *keyid, size_t len, uint8_t **out,
 	    size_t *outlen);
 
+/*
+ * cert.c, shared with ca.c: notBefore = now (UTCTime), notAfter =
+ * now + days or 99991231235959Z (XC_DAYS_NONE, or past 9999); the
+ * serial as a positive INTEGER from its big-endian magnitude.
+ */
+enum xc_err xc_set_validity(X509 *crt, time_t now, long days);
+enum xc_err xc_set_serial(X509 *crt, const uint8_t *s, size_t len);
+
 #define DER_INTEGER	0x02
 #define DER_BITSTRING	0x03
 #define DER_OID		0x06

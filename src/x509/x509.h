@@ -165,6 +165,46 @@ enum xc_err	 xc_cert_pem(X509 *, uint8_t **out, size_t *outlen);
 #define XC_TCG_HDR_LEN	7
 enum xc_err	 xc_tcg_header(size_t len, uint8_t hdr[XC_TCG_HDR_LEN]);
 
+/* ------------------------------------------------------------ local CA */
+
+/* PEM text in a malloc'ed buffer (not NUL-terminated). */
+struct xc_pem {
+	uint8_t	*p;
+	size_t	 len;
+};
+
+struct xc_ca_req {
+	unsigned	 bits;		/* RSA size of both keys, 2048..8192 */
+	const char	*root_cn;	/* "swtpm-localca-rootca" */
+	const char	*ca_cn;		/* "swtpm-localca" */
+	const char	*root_pass;	/* NULL or "": key not encrypted */
+	const char	*ca_pass;	/* likewise for the signing key */
+	time_t		 now;		/* notBefore */
+	long		 days;		/* >= 0, or XC_DAYS_NONE */
+};
+
+/* The four PEM files of a local CA; keys are wiped by xc_ca_release. */
+struct xc_ca {
+	struct xc_pem	 root_key, root_cert;
+	struct xc_pem	 ca_key, ca_cert;	/* signingkey, issuercert */
+};
+
+/*
+ * A new two-level CA (provisioning.md §2.3): an RSA root key and a
+ * self-signed certificate CN=root_cn, and an RSA signing key with a
+ * certificate CN=ca_cn signed by the root. Both certificates carry
+ * critical basicConstraints CA:TRUE, critical keyUsage keyCertSign and a
+ * subject key identifier (the intermediate also an authority key
+ * identifier), are signed with SHA-256 and have a random positive
+ * 20-octet serial. Keys are PKCS#8 PEM, encrypted with AES-256-CBC
+ * (PBES2) under their password when one is given. Nothing is written
+ * to disk. On success the caller releases *out with xc_ca_release; on
+ * failure *out is empty.
+ */
+enum xc_err	 xc_ca_create(const struct xc_ca_req *, struct xc_ca *out,
+		    char *msg, size_t msglen);
+void		 xc_ca_release(struct xc_ca *);
+
 /* ------------------------------------------------------------ extensions */
 
 /*

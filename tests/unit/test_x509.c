@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
@@ -721,6 +722,190 @@ setup(void)
 	    write_key(ca_enc_path, ca_key, "capass");
 }
 
+/* ------------------------------------------------------------ local CA */
+
+static int
+write_file(const char *path, const void *p, size_t n)
+{
+	FILE *f = fopen(path, "w");
+	int ok;
+
+	if (f == NULL)
+		return 0;
+	ok = fwrite(p, 1, n, f) == n;
+	return fclose(f) == 0 && ok;
+}
+
+static X509 *
+pem_cert(const struct xc_pem *p)
+{
+	BIO *b = BIO_new_mem_buf(p->p, (int)p->len);
+	X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+
+	BIO_free(b);
+	return x;
+}
+
+static EVP_PKEY *
+pem_key(const struct xc_pem *p, const char *pass)
+{
+	BIO *b = BIO_new_mem_buf(p->p, (int)p->len);
+	EVP_PKEY *k;
+
+	ERR_set_mark();
+	k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, (void *)pass) : NULL;
+	ERR_pop_to_mark();
+	BIO_free(b);
+	return k;
+}
+
+static bool
+pem_begins(const struct xc_pem *p, const char *s)
+{
+	return p->len > strlen(s) && memcmp(p->p, s, strlen(s)) == 0;
+}
+
+/* The CN: its text and ASN.1 string type. */
+static bool
+cn_is(X509_NAME *n, const char *want)
+{
+	X509_NAME_ENTRY *e;
+	ASN1_STRING *v;
+
+	if (X509_NAME_entry_count(n) != 1)
+		return false;
+	e = X509_NAME_get_entry(n, 0);
+	v = X509_NAME_ENTRY_get_data(e);
+	return OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)) == NID_commonName &&
+	    ASN1_STRING_type(v) == V_ASN1_PRINTABLESTRING &&
+	    (size_t)ASN1_STRING_length(v) == strlen(want) &&
+	    memcmp(ASN1_STRING_get0_data(v), want, strlen(want)) == 0;
+}
+
+/* What both CA certificates share (provisioning.md §2.3). */
+static void
+check_ca_cert(X509 *crt, time_t now, bool intermediate)
+{
+	static const int want[] = { NID_basic_constraints, NID_key_usage,
+	    NID_subject_key_identifier, NID_authority_key_identifier };
+	static const int wcrit[] = { 1, 1, 0, 0 };
+	const ASN1_INTEGER *sn = X509_get0_serialNumber(crt);
+	const ASN1_TIME *na = X509_get0_notAfter(crt);
+	int nids[8], crit[8], n, i;
+
+	T_CHECK(X509_get_version(crt) == X509_VERSION_3);
+	/* a positive 20-octet serial */
+	T_CHECK(ASN1_STRING_type(sn) == V_ASN1_INTEGER &&
+	    ASN1_STRING_length(sn) == 20 &&
+	    (ASN1_STRING_get0_data(sn)[0] & 0x80) == 0);
+	T_CHECK(ASN1_TIME_cmp_time_t(X509_get0_notBefore(crt), now) == 0);
+	T_CHECK(ASN1_STRING_type(na) == V_ASN1_GENERALIZEDTIME &&
+	    ASN1_STRING_length(na) == 15 &&
+	    memcmp(ASN1_STRING_get0_data(na), "99991231235959Z", 15) == 0);
+	T_CHECK(X509_get_signature_nid(crt) == NID_sha256WithRSAEncryption);
+	T_CHECK(EVP_PKEY_get_bits(X509_get0_pubkey(crt)) == 2048);
+	ext_order(crt, nids, crit, &n);
+	T_ASSERT(n == (intermediate ? 4 : 3));
+	for (i = 0; i < n; i++) {
+		T_CHECK(nids[i] == want[i]);
+		T_CHECK(crit[i] == wcrit[i]);
+	}
+	T_CHECK(X509_check_ca(crt) >= 1);
+	T_CHECK(X509_get_key_usage(crt) == KU_KEY_CERT_SIGN);
+	T_CHECK(X509_get0_subject_key_id(crt) != NULL);
+}
+
+static void
+test_ca(void)
+{
+	struct xc_ca_req r = { 2048, "swtpm-localca-rootca", "swtpm-localca",
+	    "rootpw", "signpw", 1700000000, XC_DAYS_NONE };
+	struct xc_ca ca;
+	X509 *root = NULL, *mid = NULL, *ek = NULL;
+	EVP_PKEY *rk = NULL, *mk = NULL;
+	struct xc_signer *s = NULL;
+	struct xc_req er = ek_req();
+	uint8_t serial[] = { 0x05 };
+	char msg[256], path[300];
+
+	T_ASSERT(xc_ca_create(&r, &ca, msg, sizeof(msg)) == XC_OK);
+	root = pem_cert(&ca.root_cert);
+	mid = pem_cert(&ca.ca_cert);
+	T_ASSERT(root != NULL && mid != NULL);
+	check_ca_cert(root, r.now, false);
+	check_ca_cert(mid, r.now, true);
+	T_CHECK(cn_is(X509_get_subject_name(root), "swtpm-localca-rootca"));
+	T_CHECK(cn_is(X509_get_issuer_name(root), "swtpm-localca-rootca"));
+	T_CHECK(cn_is(X509_get_subject_name(mid), "swtpm-localca"));
+	T_CHECK(X509_NAME_cmp(X509_get_issuer_name(mid),
+	    X509_get_subject_name(root)) == 0);
+	T_CHECK(X509_get0_authority_key_id(mid) != NULL &&
+	    ASN1_OCTET_STRING_cmp(X509_get0_authority_key_id(mid),
+	    X509_get0_subject_key_id(root)) == 0);
+	T_CHECK(ASN1_INTEGER_cmp(X509_get0_serialNumber(root),
+	    X509_get0_serialNumber(mid)) != 0);
+	T_CHECK(X509_verify(root, X509_get0_pubkey(root)) == 1);
+	T_CHECK(X509_verify(mid, X509_get0_pubkey(root)) == 1);
+	/* keys: encrypted PKCS#8 under their passwords, matching the certs */
+	T_CHECK(pem_begins(&ca.root_key, "-----BEGIN ENCRYPTED PRIVATE KEY"));
+	T_CHECK(pem_begins(&ca.ca_key, "-----BEGIN ENCRYPTED PRIVATE KEY"));
+	T_CHECK(pem_key(&ca.ca_key, "rootpw") == NULL);
+	T_CHECK(pem_key(&ca.root_key, "signpw") == NULL);
+	rk = pem_key(&ca.root_key, "rootpw");
+	mk = pem_key(&ca.ca_key, "signpw");
+	T_CHECK(rk != NULL && X509_check_private_key(root, rk) == 1);
+	T_CHECK(mk != NULL && X509_check_private_key(mid, mk) == 1);
+	/* the signing CA signs an EK certificate that verifies */
+	snprintf(path, sizeof(path), "%s/localca-signkey.pem", tmpdir);
+	T_ASSERT(write_file(path, ca.ca_key.p, ca.ca_key.len));
+	T_ASSERT(xc_signer_open(path, "signpw", NULL, &s, msg,
+	    sizeof(msg)) == XC_OK);
+	unlink(path);
+	er.serial = serial;
+	er.serial_len = sizeof(serial);
+	T_CHECK(xc_cert_build(&er, ek_key, mid, s, &ek, msg, sizeof(msg)) ==
+	    XC_OK);
+	T_CHECK(ek != NULL && X509_verify(ek, X509_get0_pubkey(mid)) == 1);
+	xc_signer_free(s);
+	X509_free(ek);
+	EVP_PKEY_free(rk);
+	EVP_PKEY_free(mk);
+	X509_free(root);
+	X509_free(mid);
+	xc_ca_release(&ca);
+	T_CHECK(ca.root_key.p == NULL && ca.ca_cert.p == NULL);
+}
+
+static void
+test_ca_options(void)
+{
+	struct xc_ca_req r = { 2048, "r", "c", NULL, "", 1700000000, 30 };
+	struct xc_ca ca;
+	X509 *root;
+	char msg[256];
+
+	/* no (or an empty) password: plain keys; a finite validity */
+	T_ASSERT(xc_ca_create(&r, &ca, msg, sizeof(msg)) == XC_OK);
+	T_CHECK(pem_begins(&ca.root_key, "-----BEGIN PRIVATE KEY"));
+	T_CHECK(pem_begins(&ca.ca_key, "-----BEGIN PRIVATE KEY"));
+	root = pem_cert(&ca.root_cert);
+	T_CHECK(root != NULL && ASN1_TIME_cmp_time_t(X509_get0_notAfter(root),
+	    1700000000 + 30 * 86400) == 0);
+	X509_free(root);
+	xc_ca_release(&ca);
+	/* refused parameters leave *out empty */
+	r.bits = 1024;
+	T_CHECK(xc_ca_create(&r, &ca, msg, sizeof(msg)) == XC_INVAL);
+	T_CHECK(ca.root_key.p == NULL);
+	r.bits = 2048;
+	r.ca_cn = NULL;
+	T_CHECK(xc_ca_create(&r, &ca, msg, sizeof(msg)) == XC_INVAL);
+	r.ca_cn = "c";
+	r.days = -2;
+	T_CHECK(xc_ca_create(&r, &ca, msg, sizeof(msg)) == XC_INVAL);
+	xc_ca_release(&ca);	/* harmless on an empty one */
+}
+
 int
 main(void)
 {
@@ -741,6 +926,8 @@ main(void)
 	T_RUN(test_cert_ek);
 	T_RUN(test_cert_platform_tpm12);
 	T_RUN(test_cert_times_and_errors);
+	T_RUN(test_ca);
+	T_RUN(test_ca_options);
 	unlink(ca_key_path);
 	unlink(ca_enc_path);
 	rmdir(tmpdir);
