@@ -43,10 +43,10 @@ struct setup {
 	char			*default_tpm;
 	struct su_tpm		 tpm;
 	struct su_caps		 caps, caps2;
-	struct su_run		 probe2;	/* --tpm2 --print-capabilities */
+	struct su_run		 probe2;	/* --tpm2 --print-caps... */
 	bool			 have_caps2;
 	int			 probe2_errno;	/* it could not start */
-	bool			 delete_old;	/* the state goes before the run */
+	bool			 delete_old;	/* delete before the run */
 	struct su_backend	 be;
 	bool			 have_be;
 	struct conf		 conf;

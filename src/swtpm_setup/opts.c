@@ -236,7 +236,7 @@ su_opts_parse(struct su_opts *o, int argc, char **argv, const char **bad)
 	o->pwdfile_fd = -1;
 	o->cipher = SU_DEFAULT_CIPHER;
 	*bad = NULL;
-	optind = 1;
+	optind = 0;	/* glibc: a full restart of the scan */
 	while ((c = getopt_long(argc, argv, "h?", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':

@@ -27,7 +27,7 @@ enum runas_err {
 	RUNAS_E_SETGROUPS,	/* setgroups failed (errno) */
 	RUNAS_E_SETGID,		/* errno */
 	RUNAS_E_SETUID,		/* errno */
-	RUNAS_E_IDS,		/* the ids after the switch are not the target */
+	RUNAS_E_IDS,		/* the ids after the switch are wrong */
 	RUNAS_E_ROOT,		/* the process can still become root */
 };
 
