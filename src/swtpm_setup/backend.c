@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "fileio.h"
 #include "io.h"
 #include "log.h"
 
@@ -112,6 +113,14 @@ ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* COMPAT: provisioning.md §1.6: TPM 1.2 and TPM 2 state files alike */
+static bool
+is_state_file(const char *name)
+{
+	return ends_with(name, "permall") || ends_with(name, "volatilestate") ||
+	    ends_with(name, "savestate");
+}
+
 static int
 delete_dir(const struct su_backend *b)
 {
@@ -138,10 +147,7 @@ delete_dir(const struct su_backend *b)
 			}
 			break;
 		}
-		/* COMPAT: provisioning.md §1.6: TPM 1.2 and TPM 2 files */
-		if (!ends_with(de->d_name, "permall") &&
-		    !ends_with(de->d_name, "volatilestate") &&
-		    !ends_with(de->d_name, "savestate"))
+		if (!is_state_file(de->d_name))
 			continue;
 		if (unlinkat(dfd, de->d_name, 0) < 0 && errno != ENOENT) {
 			logerr("Could not remove %s: %s\n", de->d_name,
@@ -184,4 +190,126 @@ su_backend_delete(const struct su_backend *b)
 	}
 	close(fd);
 	return ret;
+}
+
+#define SNAP_MAX	(16u << 20)
+
+/* Reads dfd/name (or the path when dfd is AT_FDCWD) into the next slot. */
+static bool
+snap_one(struct su_snapshot *snap, int dfd, const char *name)
+{
+	struct su_snapfile *f = &snap->f[snap->n];
+	unsigned char *data = NULL;
+	struct stat st;
+	size_t len;
+	int fd;
+
+	if (snap->n == sizeof(snap->f) / sizeof(snap->f[0]))
+		return false;
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    read_all(fd, SNAP_MAX, &data, &len) < 0) {
+		close(fd);
+		return false;
+	}
+	close(fd);
+	if ((f->name = strdup(name)) == NULL) {
+		free(data);
+		return false;
+	}
+	f->data = data;
+	f->len = len;
+	f->mode = st.st_mode & 07777;
+	snap->n++;
+	return true;
+}
+
+void
+su_backend_snapshot(const struct su_backend *b, struct su_snapshot *snap)
+{
+	struct dirent *de;
+	DIR *d;
+	int dfd;
+
+	memset(snap, 0, sizeof(*snap));
+	snap->whole = true;
+	if (b->is_file) {
+		if (b->is_blockdev || !snap_one(snap, AT_FDCWD, b->path))
+			snap->whole = false;
+		return;
+	}
+	dfd = open(b->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || (d = fdopendir(dfd)) == NULL) {
+		if (dfd >= 0)
+			close(dfd);
+		snap->whole = false;
+		return;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (is_state_file(de->d_name) &&
+		    !snap_one(snap, dirfd(d), de->d_name))
+			snap->whole = false;
+	closedir(d);
+}
+
+static bool
+in_snapshot(const struct su_snapshot *snap, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < snap->n; i++)
+		if (strcmp(snap->f[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+int
+su_backend_restore(const struct su_backend *b,
+    const struct su_snapshot *snap)
+{
+	const struct su_snapfile *f;
+	struct dirent *de;
+	char *path;
+	size_t i;
+	DIR *d;
+	int ret = 0;
+
+	if (!snap->whole)
+		return -1;
+	for (i = 0; i < snap->n; i++) {
+		f = &snap->f[i];
+		if (b->is_file)
+			path = strdup(f->name);
+		else if (asprintf(&path, "%s/%s", b->path, f->name) < 0)
+			path = NULL;
+		if (path == NULL ||
+		    su_write_file(path, f->data, f->len, f->mode) < 0) {
+			logerr("Could not restore %s: %s\n",
+			    path != NULL ? path : f->name, strerror(errno));
+			ret = -1;
+		}
+		free(path);
+	}
+	if (b->is_file || (d = opendir(b->path)) == NULL)
+		return ret;
+	while ((de = readdir(d)) != NULL)
+		if (is_state_file(de->d_name) &&
+		    !in_snapshot(snap, de->d_name))
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+	return ret;
+}
+
+void
+su_snapshot_release(struct su_snapshot *snap)
+{
+	size_t i;
+
+	for (i = 0; i < snap->n; i++) {
+		free(snap->f[i].name);
+		secure_free(snap->f[i].data, snap->f[i].len);
+	}
+	memset(snap, 0, sizeof(*snap));
 }

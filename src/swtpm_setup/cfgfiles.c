@@ -15,7 +15,7 @@
 
 #include "cfgfiles.h"
 #include "conf.h"
-#include "flow.h"
+#include "fileio.h"
 
 #define NFILES	3
 

@@ -10,7 +10,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #include "certtool.h"
 #include "opts.h"
@@ -42,13 +41,6 @@ int	 su_tpm12_flow(struct su_ctx *c);
  */
 int	 su_write_ek_file(struct su_ctx *c, const char *desc,
 	    const uint8_t *der, size_t len);
-/*
- * Writes len bytes to path through a temporary file in the same
- * directory (written, fsync'ed, chmod'ed to mode, renamed); a failure
- * leaves nothing behind. -1 with errno.
- */
-int	 su_write_file(const char *path, const void *data, size_t len,
-	    mode_t mode);
 /* Removes the recorded files (after a failure) and forgets them. */
 void	 su_written_remove(struct su_written *w);
 void	 su_written_release(struct su_written *w);

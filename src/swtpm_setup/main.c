@@ -58,6 +58,7 @@ struct setup {
 	char			 user[256], group[256];
 	char			*certsdir;
 	struct su_written	 written;
+	struct su_snapshot	 snap;		/* --reconfigure's state */
 };
 
 /*
@@ -492,6 +493,8 @@ manufacture(struct setup *st)
 	char date[128];
 	int ret = -1;
 
+	if (o->flags & SU_F_RECONFIGURE)
+		su_backend_snapshot(&st->be, &st->snap);
 	log_date(date, sizeof(date));
 	logit("Starting vTPM %s as %s:%s @ %s\n", o->flags & SU_F_RECONFIGURE ?
 	    "reconfiguration" : "manufacturing", st->user, st->group, date);
@@ -529,9 +532,14 @@ end:
 	} else {
 		logerr("An error occurred. Authoring the TPM state failed.\n");
 		su_written_remove(&st->written);
-		/* the reference deletes a reconfigured state too */
+		/*
+		 * The reference deletes a reconfigured state too; we put
+		 * back what was there (or leave it as the TPM left it).
+		 */
 		if (!(o->flags & SU_F_RECONFIGURE))
 			(void)su_backend_delete(&st->be);
+		else
+			(void)su_backend_restore(&st->be, &st->snap);
 	}
 	log_date(date, sizeof(date));
 	logit("Ending vTPM manufacturing @ %s\n", date);
@@ -545,6 +553,7 @@ release(struct setup *st)
 	if (st->have_caps2)
 		su_run_release(&st->probe2);
 	su_written_release(&st->written);
+	su_snapshot_release(&st->snap);
 	su_certtool_release(&st->ct);
 	conf_free(&st->conf);
 	if (st->have_be)

@@ -24,6 +24,7 @@
 #include "backend.h"
 #include "certtool.h"
 #include "cfgfiles.h"
+#include "fileio.h"
 #include "flow.h"
 #include "log.h"
 #include "opts.h"
