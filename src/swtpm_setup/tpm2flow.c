@@ -4,11 +4,12 @@
  * the platform certificate in NV, the PCR banks, TPM2_Shutdown. All
  * command bytes come from src/tpm.
  *
- * Not the reference's schedule: both EKs are created first, then the
- * certificate tool runs for all certificates at once, while the log
- * keeps the reference's order of lines (held back in a buffer per EK).
- * The tool calls are independent processes; this removes most of the
- * waiting of a run with certificates.
+ * Not the reference's schedule: the ECC EK is created first and its
+ * certificate made while the TPM computes the RSA EK, whose two
+ * certificates are then made at once; the log keeps the reference's
+ * order of lines (held back in a buffer per EK). The tool calls are
+ * independent processes; this removes most of the waiting of a run
+ * with certificates.
  */
 #include "config.h"
 
@@ -270,18 +271,25 @@ out:
 	return ret;
 }
 
-/* Starts the tool for every certificate of every job at once. */
+/* Starts the tool for each certificate of j, all at once. */
 static int
-start_tools(struct su_ctx *c, struct ek_job *jobs, size_t n,
+start_tools(struct su_ctx *c, struct ek_job *j,
     const struct su_tpm_info *info)
 {
 	struct su_cert_req rq;
-	size_t i;
 	int t;
 
-	if (c->ct->tool == NULL) {
-		logerr("No create_certs_tool is configured: cannot create "
-		    "certificates.\n");
+	/* its own directory: two EK calls both write ek.cert */
+	if (asprintf(&j->dir, "%s/%s", c->certsdir, j->desc) < 0) {
+		j->dir = NULL;
+		logerr("Out of memory.\n");
+		return -1;
+	}
+	if (mkdir(j->dir, 0700) < 0) {
+		logerr("Could not create temporary directory for certs: %s\n",
+		    strerror(errno));
+		free(j->dir);
+		j->dir = NULL;
 		return -1;
 	}
 	memset(&rq, 0, sizeof(rq));
@@ -291,29 +299,13 @@ start_tools(struct su_ctx *c, struct ek_job *jobs, size_t n,
 	rq.logfile = su_log_file();
 	rq.vmid = c->o->vmid;
 	rq.info = info;
-	for (i = 0; i < n; i++) {
-		/* its own directory: two EK calls both write ek.cert */
-		if (asprintf(&jobs[i].dir, "%s/%s", c->certsdir,
-		    jobs[i].desc) < 0) {
-			jobs[i].dir = NULL;
-			logerr("Out of memory.\n");
-			return -1;
-		}
-		if (mkdir(jobs[i].dir, 0700) < 0) {
-			logerr("Could not create temporary directory for "
-			    "certs: %s\n", strerror(errno));
-			free(jobs[i].dir);
-			jobs[i].dir = NULL;
-			return -1;
-		}
-		rq.dir = jobs[i].dir;
-		rq.keyparams = jobs[i].keyparams;
-		for (t = 0; t < 2; t++) {
-			if (!jobs[i].want[t])
-				continue;
-			rq.type = (enum su_cert_type)t;
-			su_cert_start(c->ct, &rq, &jobs[i].run[t]);
-		}
+	rq.dir = j->dir;
+	rq.keyparams = j->keyparams;
+	for (t = 0; t < 2; t++) {
+		if (!j->want[t])
+			continue;
+		rq.type = (enum su_cert_type)t;
+		su_cert_start(c->ct, &rq, &j->run[t]);
 	}
 	return 0;
 }
@@ -384,9 +376,16 @@ init_jobs(struct su_ctx *c, struct ek_job *jobs)
 	su_cert_init(&jobs[1].run[1]);
 }
 
+/*
+ * The ECC EK first: its certificate is made while the TPM computes the
+ * RSA key, the longest step of a run (tens of ms, depending on the
+ * seed). The TPM ends up the same: the same persistent objects and NV
+ * indices. The lines come out in the reference's order, RSA first.
+ */
 static int
 create_eks(struct su_ctx *c)
 {
+	static const size_t order[2] = { 1, 0 };
 	struct ek_job jobs[2];
 	struct su_tpm_info info;
 	bool certs = (c->o->flags & SU_CERT_FLAGS) != 0;
@@ -394,29 +393,22 @@ create_eks(struct su_ctx *c)
 	size_t i, k;
 
 	init_jobs(c, jobs);
-	/* the keys first, each job's lines held back */
-	for (i = 0; i < 2; i++) {
+	if (certs && (ret = su_sess_get_info(c->s, &info)) < 0)
+		goto out;
+	for (k = 0; k < 2; k++) {
+		i = order[k];
 		su_log_capture(&jobs[i].log);
 		ret = create_ek(c, &jobs[i]);
+		if (ret == 0 && certs)
+			ret = start_tools(c, &jobs[i], &info);
 		su_log_capture(NULL);
 		if (ret < 0) {
-			for (k = 0; k <= i; k++)
-				su_logbuf_flush(&jobs[k].log);
+			/* the failed EK's lines; the other EK's go */
+			su_logbuf_flush(&jobs[i].log);
 			goto out;
 		}
 	}
-	if (certs) {
-		su_log_capture(&jobs[0].log);
-		ret = su_sess_get_info(c->s, &info);
-		if (ret == 0)
-			ret = start_tools(c, jobs, 2, &info);
-		su_log_capture(NULL);
-		if (ret < 0) {
-			su_logbuf_flush(&jobs[0].log);
-			goto out;
-		}
-	}
-	/* then in the reference's order: an EK's lines, tools, NV */
+	/* in the reference's order: an EK's lines, its tools, its NV */
 	for (i = 0; i < 2; i++) {
 		su_logbuf_flush(&jobs[i].log);
 		if (certs && (ret = finish_job(c, &jobs[i])) < 0)
