@@ -32,7 +32,7 @@ su_backend_init(struct su_backend *b, const char *uri)
 		uri += 6;
 	}
 	if ((b->path = strdup(uri)) == NULL) {
-		logerr("Out of memory.\n");
+		logerr("out of memory\n");
 		return -1;
 	}
 	if (b->is_file) {
@@ -88,11 +88,12 @@ su_backend_check(const struct su_backend *b, const char *user)
 	if (b->is_file) {
 		if (access(b->path, R_OK | W_OK) == 0 || errno == ENOENT)
 			return 0;
-		logerr("User %s cannot read/write file %s.\n", user, b->path);
+		logerr("user '%s' cannot read and write state file '%s'\n",
+		    user, b->path);
 		return -1;
 	}
 	if (asprintf(&lock, "%s/.lock", b->path) < 0) {
-		logerr("Out of memory.\n");
+		logerr("out of memory\n");
 		return -1;
 	}
 	if (stat(lock, &st) == 0 && access(lock, R_OK | W_OK) != 0) {
@@ -130,7 +131,7 @@ delete_dir(const struct su_backend *b)
 
 	dfd = open(b->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || (d = fdopendir(dfd)) == NULL) {
-		logerr("Could not open directory %s: %s\n", b->path,
+		logerr("cannot open state directory '%s': %s\n", b->path,
 		    strerror(errno));
 		if (dfd >= 0)
 			close(dfd);
@@ -286,7 +287,7 @@ su_backend_restore(const struct su_backend *b,
 			path = NULL;
 		if (path == NULL ||
 		    su_write_file(path, f->data, f->len, f->mode) < 0) {
-			logerr("Could not restore %s: %s\n",
+			logerr("cannot restore state file '%s': %s\n",
 			    path != NULL ? path : f->name, strerror(errno));
 			ret = -1;
 		}

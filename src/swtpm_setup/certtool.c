@@ -247,17 +247,17 @@ su_cert_read(const char *dir, enum su_cert_type type, uint8_t **der,
 	*der = NULL;
 	*len = 0;
 	if (asprintf(&path, "%s/%s", dir, file_names[type]) < 0) {
-		logerr("Out of memory.\n");
+		logerr("out of memory\n");
 		return -1;
 	}
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		logerr("Could not read the certificate %s: %s\n", path,
+		logerr("cannot read certificate '%s': %s\n", path,
 		    strerror(errno));
 		goto out;
 	}
 	if (read_all(fd, CERT_MAX, der, len) < 0) {
-		logerr("Could not read the certificate %s: %s\n", path,
+		logerr("cannot read certificate '%s': %s\n", path,
 		    errno == EFBIG ? "larger than 64 KiB" : strerror(errno));
 		close(fd);
 		goto out;

@@ -103,7 +103,7 @@ contents(const char *cfg, char *text[NFILES])
 		ret = 0;
 out:
 	if (ret < 0)
-		fprintf(stderr, "Out of memory.\n");
+		fprintf(stderr, "out of memory\n");
 	free(sys);
 	free(ver);
 	return ret;
@@ -135,8 +135,8 @@ su_create_config_files(const char *arg)
 		return 1;
 	}
 	if ((cfg = conf_user_dir()) == NULL) {
-		fprintf(stderr, "Could not find the user's configuration "
-		    "directory.\n");
+		fprintf(stderr, "cannot find the user's configuration "
+		    "directory\n");
 		return 1;
 	}
 	for (i = 0; i < NFILES; i++)
@@ -179,7 +179,7 @@ su_create_config_files(const char *arg)
 	ret = 0;
 	goto out;
 nomem:
-	fprintf(stderr, "Out of memory.\n");
+	fprintf(stderr, "out of memory\n");
 out:
 	for (i = 0; i < NFILES; i++) {
 		free(path[i]);

@@ -42,12 +42,12 @@ su_write_ek_file(struct su_ctx *c, const char *desc, const uint8_t *der,
 	char *path;
 
 	if (asprintf(&path, "%s/ek-%s.crt", c->o->ek_cert_dir, desc) < 0) {
-		logerr("Out of memory.\n");
+		logerr("out of memory\n");
 		return -1;
 	}
 	/* COMPAT: provisioning.md §1.1: mode 0640 */
 	if (su_write_file(path, der, len, S_IRUSR | S_IWUSR | S_IRGRP) < 0) {
-		logerr("Could not write %s: %s\n", path, strerror(errno));
+		logerr("cannot write '%s': %s\n", path, strerror(errno));
 		free(path);
 		return -1;
 	}

@@ -128,7 +128,7 @@ do_runas(const char *user)
 		    strerror(errno));
 		break;
 	default:
-		logerr("Error: --runas: the process can still become root\n");
+		logerr("--runas: the process can still become root\n");
 		break;
 	}
 	return -1;
@@ -407,7 +407,7 @@ prepare_config(struct setup *st)
 		return -1;
 	}
 	if (pick_banks(st) < 0) {
-		logerr("Out of memory.\n");
+		logerr("out of memory\n");
 		return -1;
 	}
 	if (!su_cipher_ok(o->cipher)) {
@@ -501,7 +501,7 @@ manufacture(struct setup *st)
 	if ((o->flags & SU_CERT_FLAGS) && make_certsdir(st) < 0)
 		goto end;
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		logerr("Out of memory.\n");
+		logerr("out of memory\n");
 		goto end;
 	}
 	memset(&so, 0, sizeof(so));
@@ -588,7 +588,7 @@ early_action(struct setup *st, enum su_action a, const char *prog,
 		fprintf(stderr, "Invalid file descriptor '%s'\n", bad);
 		return 1;
 	default:
-		fprintf(stderr, "Out of memory.\n");
+		fprintf(stderr, "out of memory\n");
 		return 1;
 	}
 }
@@ -612,7 +612,7 @@ main(int argc, char **argv)
 		st.config = strdup(st.o.config);
 	}
 	if (st.config == NULL) {
-		fprintf(stderr, "Out of memory.\n");
+		fprintf(stderr, "out of memory\n");
 		goto out;
 	}
 	if ((r = early_action(&st, a, argv[0], bad)) >= 0) {

@@ -136,7 +136,7 @@ su_tpm_init(struct su_tpm *t, const char *cmdline)
 	}
 	return 0;
 nomem:
-	logerr("Out of memory.\n");
+	logerr("out of memory\n");
 	su_tpm_release(t);
 	return -1;
 }
@@ -341,7 +341,7 @@ su_probe_states(const struct su_tpm *t, const char *uri, bool tpm2,
 	int ret = -1;
 
 	if (asprintf(&state, "backend-uri=%s", uri) < 0) {
-		logerr("Out of memory.\n");
+		logerr("out of memory\n");
 		return -1;
 	}
 	extra[2] = state;
@@ -349,7 +349,7 @@ su_probe_states(const struct su_tpm *t, const char *uri, bool tpm2,
 		extra[3] = "--tpm2";
 	v = tpm_argv(t, extra, logarg, sizeof(logarg));
 	if (v == NULL) {
-		logerr("Out of memory.\n");
+		logerr("out of memory\n");
 		goto out;
 	}
 	if (su_run(&r, t->path, v, SU_RUN_NO_STDERR) < 0) {

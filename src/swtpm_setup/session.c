@@ -78,7 +78,7 @@ su_sess_start(struct su_sess *s, const struct su_sess_opts *o)
 	    (su_log_file() != NULL &&
 	    asprintf(&log, "file=%s", su_log_file()) < 0) ||
 	    (argv = calloc(o->tpm->argc + 14, sizeof(*argv))) == NULL) {
-		logerr("Out of memory.\n");
+		logerr("out of memory\n");
 		goto out;
 	}
 	extra[3] = state;

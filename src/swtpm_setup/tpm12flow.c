@@ -68,7 +68,7 @@ create_ek(struct su_ctx *c, uint8_t **mod)
 		return -1;
 	}
 	if ((*mod = malloc(pk.modulus_len)) == NULL) {
-		logerr("Out of memory.\n");
+		logerr("out of memory\n");
 		return -1;
 	}
 	memcpy(*mod, pk.modulus, pk.modulus_len);
@@ -153,6 +153,7 @@ static int
 certs(struct su_ctx *c, const uint8_t *mod)
 {
 	struct su_cert_run runs[2];
+	struct su_cert_run *both[2] = { &runs[0], &runs[1] };
 	struct su_cert_req rq;
 	struct su_tpm_info info;
 	uint8_t *der = NULL;
@@ -170,7 +171,7 @@ certs(struct su_ctx *c, const uint8_t *mod)
 		return -1;
 	}
 	if ((rq.keyparams = su_hex(mod, TPM12_RSA_BYTES)) == NULL) {
-		logerr("Out of memory.\n");
+		logerr("out of memory\n");
 		return -1;
 	}
 	rq.dir = c->certsdir;
@@ -217,11 +218,8 @@ certs(struct su_ctx *c, const uint8_t *mod)
 out:
 	free(der);
 	free((char *)(uintptr_t)rq.keyparams);
-	{
-		struct su_cert_run *rr[2] = { &runs[0], &runs[1] };
-
-		su_cert_wait(rr, 2);
-	}
+	/* not killed: see tpm2flow.c's release_jobs */
+	su_cert_wait(both, 2);
 	su_cert_release(&runs[0]);
 	su_cert_release(&runs[1]);
 	return ret;

@@ -205,7 +205,7 @@ create_ek(struct su_ctx *c, struct ek_job *j)
 	if (create_primary(c, slot.hierarchy, &t, name, &obj) < 0)
 		goto fail;
 	if ((j->keyparams = key_params(&t, &obj.pub)) == NULL) {
-		logerr("Internal error: unexpected key in the response to "
+		logerr("unexpected key in the response to "
 		    "%s\n", name);
 		goto fail;
 	}
@@ -282,7 +282,7 @@ start_tools(struct su_ctx *c, struct ek_job *j,
 	/* its own directory: two EK calls both write ek.cert */
 	if (asprintf(&j->dir, "%s/%s", c->certsdir, j->desc) < 0) {
 		j->dir = NULL;
-		logerr("Out of memory.\n");
+		logerr("out of memory\n");
 		return -1;
 	}
 	if (mkdir(j->dir, 0700) < 0) {
@@ -483,8 +483,7 @@ pcr_banks(struct su_ctx *c)
 	if (su_sess_tpm(c->s, &w, "TPM2_PCR_Allocate") < 0)
 		return -1;
 	if (tpm2_parse_pcr_allocate(c->s->rsp, c->s->rlen, &ok) != 0 || !ok) {
-		logerr("TPM2_PCR_Allocate failed: the allocation was not "
-		    "accepted\n");
+		logerr("TPM2_PCR_Allocate: the allocation was refused\n");
 		return -1;
 	}
 	bank_names(&sel, taken, active, sizeof(active));

@@ -153,7 +153,7 @@ bad "a cert tool that fails for the second EK" \
     "^tool exit with status 2: " "$T/s" --config "$T/tool.conf" $CERTS
 tool 'exit 0'
 bad "a cert tool that writes no certificate" \
-    "Could not read the certificate .*ek.cert: No such file" "$T/s" \
+    "cannot read certificate '.*ek.cert': No such file" "$T/s" \
     --config "$T/tool.conf" $CERTS
 tool 'while [ $# -gt 0 ]; do [ "$1" = --dir ] && d=$2; shift; done
 head -c 3000 /dev/urandom >"$d/ek.cert"; head -c 10 /dev/zero >"$d/platform.cert"'
@@ -186,7 +186,7 @@ if [ "$(id -u)" = 0 ] &&
 	    --write-ek-cert-files "$MNT/ek" >"$T/out" 2>"$T/err"
 	check "full disk for the EK files: exit 1" 1 $?
 	check_re "full disk for the EK files: message" \
-	    "Could not write $MNT/ek/ek-rsa2048.crt: No space left on device" \
+	    "cannot write '$MNT/ek/ek-rsa2048.crt': No space left on device" \
 	    "$(cat "$T/err")"
 	check "full disk for the EK files: none left" "" "$(ls -A "$MNT/ek")"
 	check "full disk for the EK files: no state left" "" \
