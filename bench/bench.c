@@ -24,6 +24,7 @@
 #include "client.h"
 #include "conn.h"
 #include "proc.h"
+#include "setup.h"
 #include "swtpm/tpm_ioctl.h"
 #include "tpm2.h"
 #include "tpmcmd.h"
@@ -40,7 +41,7 @@ struct blobbuf {
 
 const char *const wl_names[WL_COUNT] = {
 	"getrandom", "pcr_extend", "hash_1k", "nv_write", "nv_write_durable",
-	"create_primary", "migration", "startup",
+	"create_primary", "migration", "startup", "setup",
 };
 const char *const who_names[WHO_COUNT] = { "ours", "ref", "null", "floor" };
 
@@ -783,7 +784,9 @@ usage(void)
 "         [--start N] [--density N] [--density-passes N]\n"
 "         [--cpu N|-1] [--json FILE|-] [--tcp BASEPORT]\n"
 "         [--dir DIR] [--keep] [--ours-main-opt S] [--ours-nofsync-opt S]\n"
-"         [--ours-durable-opt S|--no-ours-durable] [--ref-durable-opt S]\n");
+"         [--ours-durable-opt S|--no-ours-durable] [--ref-durable-opt S]\n"
+"         [--setup-ours PATH] [--setup-ref PATH] [--setup-tool PATH]\n"
+"         [--setup N]\n");
 	exit(2);
 }
 
@@ -826,6 +829,10 @@ parse(int argc, char **argv, struct config *cfg)
 		{ "ours-durable-opt", required_argument, NULL, 2 },
 		{ "no-ours-durable", no_argument, NULL, 3 },
 		{ "ref-durable-opt", required_argument, NULL, 4 },
+		{ "setup-ours", required_argument, NULL, 6 },
+		{ "setup-ref", required_argument, NULL, 7 },
+		{ "setup-tool", required_argument, NULL, 8 },
+		{ "setup", required_argument, NULL, 9 },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned	set = 0;
@@ -842,6 +849,7 @@ parse(int argc, char **argv, struct config *cfg)
 	cfg->start = 20;
 	cfg->density = 200;
 	cfg->dpasses = 3;
+	cfg->setup = 10;
 	cfg->cpu = last_cpu();
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -867,6 +875,10 @@ parse(int argc, char **argv, struct config *cfg)
 		case 3: cfg->durable_opt[0] = NULL; break;
 		case 4: cfg->durable_opt[1] = optarg; break;
 		case 5: cfg->main_opt[0] = optarg; break;
+		case 6: cfg->setup_bin[0] = optarg; break;
+		case 7: cfg->setup_bin[1] = optarg; break;
+		case 8: cfg->setup_tool = optarg; break;
+		case 9: cfg->setup = num(optarg, 0); set |= 128; break;
 		case 't': cfg->tcp = (int)num(optarg, 1024); break;
 		default: usage();
 		}
@@ -882,7 +894,11 @@ parse(int argc, char **argv, struct config *cfg)
 		cfg->start = set & 16 ? cfg->start : 3;
 		cfg->density = set & 32 ? cfg->density : 10;
 		cfg->dpasses = set & 64 ? cfg->dpasses : 1;
+		cfg->setup = set & 128 ? cfg->setup : 2;
 	}
+	/* the workload needs both tools of a side and a certificate tool */
+	if (!cfg->setup_tool || !cfg->setup_bin[0])
+		cfg->setup = 0;
 	if (cfg->tcp && cfg->tcp + 2 * (16 + (long)cfg->density) > 65535) {
 		fprintf(stderr, "swtpm_bench: --tcp port range too high\n");
 		exit(2);
@@ -918,7 +934,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	cfg.base = base;
-	cap = (size_t)cfg.small + cfg.nv + cfg.heavy + cfg.start;
+	cap = (size_t)cfg.small + cfg.nv + cfg.heavy + cfg.start + cfg.setup;
 	if (samples_init(&s, cap) != 0)
 		return 1;
 	for (who = WHO_A; who <= WHO_B; who++) {
@@ -940,10 +956,17 @@ main(int argc, char **argv)
 	res.rounds = cfg.rounds;
 	fprintf(stderr, "swtpm_bench: %u rounds in %s, pinned to CPU %d\n",
 	    cfg.rounds, base, cfg.cpu);
+	if (cfg.setup && setup_prepare(&cfg) != 0) {
+		warnx_("setup: cannot make the local CA with '%s'",
+		    cfg.setup_tool);
+		rc = -1;
+	}
 	for (r = 0; r < cfg.rounds && rc == 0; r++) {
 		rc = round_servers(&cfg, &res, sd, nsd, r);
 		if (rc == 0)
 			rc = round_floor(&cfg, &res, r);
+		if (rc == 0 && cfg.setup)
+			rc = round_setup(&cfg, &res, r);
 		fprintf(stderr, "swtpm_bench: round %u %s\n", r + 1,
 		    rc ? "failed" : "done");
 	}

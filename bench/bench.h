@@ -13,7 +13,7 @@
 
 enum wl {
 	WL_GETRANDOM, WL_PCR, WL_HASH, WL_NV, WL_NV_DURABLE, WL_PRIMARY,
-	WL_MIGRATION, WL_STARTUP, WL_COUNT
+	WL_MIGRATION, WL_STARTUP, WL_SETUP, WL_COUNT
 };
 enum who { WHO_A, WHO_B, WHO_NULL, WHO_FLOOR, WHO_COUNT };
 
@@ -31,8 +31,12 @@ struct config {
 	const char	*nofsync_opt[2];
 	const char	*durable_opt[2];
 	const char	*null_bin, *floor_bin;
+	/* swtpm_setup: ours, the reference (NULL: skip), the cert tool */
+	const char	*setup_bin[2];
+	const char	*setup_tool;
 	const char	*json, *base;
 	unsigned	 rounds, small, nv, heavy, start, density, dpasses;
+	unsigned	 setup;		/* swtpm_setup runs per side and round */
 	int		 cpu;
 	int		 tcp;	/* base port; 0 = unix sockets */
 	bool		 quick, keep;
@@ -74,6 +78,8 @@ struct results {
 	struct cell	c[WL_COUNT][WHO_COUNT][MAX_ROUNDS];
 	struct memrow	mem[2][MAX_ROUNDS];
 	struct dens	dens[2];
+	/* the reference's setup runs with this process as prompt reaper */
+	struct cell	setup_reaped[MAX_ROUNDS];
 };
 
 void	 report_table(FILE *, const struct config *,

@@ -20,7 +20,7 @@ if [ $rc -ne 0 ]; then
 	exit 1
 fi
 for row in getrandom pcr_extend hash_1k nv_write create_primary \
-    migration startup pss_idle_kib fd_growth_per_op pss_each_kib; do
+    migration startup setup pss_idle_kib fd_growth_per_op pss_each_kib; do
 	if ! grep -q "^$row " "$tmp/out.txt"; then
 		echo "FAIL: table row '$row' missing"
 		exit 1
@@ -36,6 +36,15 @@ if [ -r /proc/self/schedstat ] && ! sed -n '/^CPU time per command/,/^$/p' "$tmp
 fi
 if ! grep -q '"cpu_ours_minus_null_and_floor_us"' "$tmp/out.json"; then
 	echo "FAIL: CPU figures missing from the JSON"
+	exit 1
+fi
+# The setup workload, when swtpm_setup and a certificate tool are there:
+# ours and the reference's wall and CPU times.
+if [ -x "$top_builddir/swtpm_setup" ] && { [ -x "$top_builddir/swtpm_localca" ] ||
+    [ -x /usr/bin/swtpm_localca ]; } && ! sed -n '/^swtpm_setup /,/^$/p' \
+    "$tmp/out.txt" | awk '$1 == "ours" && $2 ~ /^[0-9.]+$/ &&
+    $3 ~ /^[0-9.]+$/ { n++ } END { exit n != 1 }'; then
+	echo "FAIL: setup workload missing"
 	exit 1
 fi
 if ! grep -q '"workloads"' "$tmp/out.json"; then

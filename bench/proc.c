@@ -58,6 +58,13 @@ pin_cpu(int cpu)
 }
 
 void
+unpin_cpu(void)
+{
+	if (have_orig)
+		(void)sched_setaffinity(0, sizeof(orig_mask), &orig_mask);
+}
+
+void
 inst_init(struct inst *in)
 {
 	memset(in, 0, sizeof(*in));

@@ -32,6 +32,8 @@ struct memstat {
 
 /* Pin this process (and so every child) to cpu; remembers the old mask. */
 int	 pin_cpu(int cpu);
+/* Give this process back every CPU it had before pin_cpu (children). */
+void	 unpin_cpu(void);
 /* Last CPU this process may run on, or -1. */
 int	 last_cpu(void);
 

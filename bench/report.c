@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "setup.h"
 
 enum field { F_P50, F_P99, F_OPS };
 
@@ -215,6 +216,9 @@ targets(const struct results *res, struct target *t)
 	    res->dens[1].pss_kb > 0 ? res->dens[0].pss_kb /
 	    res->dens[1].pss_kb : NAN;
 	t[n++].limit = 1.0;
+	snprintf(t[n].name, sizeof(t[n].name), "setup ours/ref");
+	t[n].value = setup_ratio(res, false);
+	t[n++].limit = 0.25;
 	snprintf(t[n].name, sizeof(t[n].name), "fd growth per op (ours)");
 	t[n].value = fd_per_op(res, WHO_A);
 	t[n++].limit = 0;
@@ -316,6 +320,7 @@ report_table(FILE *f, const struct config *cfg, const struct results *res)
 			num(f, cpumed_of(res, w, who, true), 8, 2);
 		fputc('\n', f);
 	}
+	setup_report(f, cfg, res);
 	fprintf(f, "\nserver memory and descriptors (median over rounds)\n");
 	fprintf(f, "%-17s %10s %10s\n", "", "ours", "ref");
 	for (i = 0; i < sizeof(mrows) / sizeof(mrows[0]); i++) {
@@ -557,6 +562,7 @@ report_json(const char *path, const struct config *cfg,
 		json_object_object_add(o, who_names[who],
 		    j_density(&res->dens[who]));
 	json_object_object_add(root, "density", o);
+	json_object_object_add(root, "setup", setup_json(cfg, res));
 	a = json_object_new_array();
 	n = targets(res, t);
 	for (i = 0; i < n; i++) {

@@ -24,7 +24,7 @@
 static void
 test_parse(void)
 {
-	struct sw_runas r;
+	struct runas r;
 	struct passwd *pw;
 
 	T_EQ_U(sw_runas_parse("0", &r), 0);
