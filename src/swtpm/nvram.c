@@ -314,8 +314,14 @@ sw_nv_store(const char *name, const uint8_t *data, size_t len)
 
 	if (sw_nv_open() != TPM_SUCCESS)
 		return TPM_FAIL;
-	if (is_permall(name) && pcache_valid() && nv.pcache_len == len &&
-	    memcmp(nv.pcache, data, len) == 0)
+	/*
+	 * Compare first: a different state is written anyway, so proving
+	 * the file unchanged (which reads it back while its stamp is
+	 * racy, i.e. on every NV write that follows another) is needed
+	 * only to skip an identical one.
+	 */
+	if (is_permall(name) && nv.pcache != NULL && nv.pcache_len == len &&
+	    memcmp(nv.pcache, data, len) == 0 && pcache_valid())
 		return TPM_SUCCESS;	/* the file provably holds this */
 	if (is_permall(name))
 		pcache_drop();
