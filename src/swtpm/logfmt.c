@@ -7,7 +7,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "log.h"
 
@@ -339,19 +338,44 @@ log_fmt_text(char *buf, size_t cap, const char *prefix, enum log_ev ev,
 	return l.len + 1;
 }
 
+/*
+ * UTC calendar date of a day count since 1970-01-01 (proleptic
+ * Gregorian, 400-year eras). Computed here rather than with gmtime_r,
+ * which may read the time zone files on its first call, under the
+ * seccomp filter.
+ */
+static void
+civil_date(int64_t days, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t z = days + 719468, era, yoe, doy, mp;
+	int64_t doe;
+
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;				/* [0, 146096] */
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);	/* [0, 365] */
+	mp = (5 * doy + 2) / 153;			/* March = 0 */
+	*d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
 void
 log_fmt_time(char buf[32], int64_t sec, long usec)
 {
 	char tmp[128];
-	struct tm tm;
-	time_t t = (time_t)sec;
+	int64_t days = sec / 86400, rem = sec % 86400, y;
+	unsigned m, d;
 	size_t n;
 
-	if (gmtime_r(&t, &tm) == NULL)
-		memset(&tm, 0, sizeof(tm));
-	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, usec);
+	if (rem < 0) {
+		rem += 86400;
+		days--;
+	}
+	civil_date(days, &y, &m, &d);
+	snprintf(tmp, sizeof(tmp), "%04lld-%02u-%02uT%02u:%02u:%02u.%06ldZ",
+	    (long long)y, m, d, (unsigned)(rem / 3600),
+	    (unsigned)(rem / 60 % 60), (unsigned)(rem % 60), usec);
 	n = strnlen(tmp, 31);
 	memcpy(buf, tmp, n);
 	buf[n] = '\0';

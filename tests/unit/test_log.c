@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -262,6 +263,24 @@ test_time(void)
 	T_EQ_STR(ts, "2023-11-14T22:13:20.123456Z");
 	log_fmt_time(ts, 951782400, 999999);	/* leap day 2000 */
 	T_EQ_STR(ts, "2000-02-29T00:00:00.999999Z");
+	log_fmt_time(ts, -1, 0);
+	T_EQ_STR(ts, "1969-12-31T23:59:59.000000Z");
+	/* every day of 1999-2101 against gmtime_r */
+	for (int64_t t = 915148800; t < 4133980800; t += 86400 - 7) {
+		struct tm tm;
+		time_t tt = (time_t)t;
+		char want[64];
+
+		gmtime_r(&tt, &tm);
+		snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d."
+		    "000001Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		    tm.tm_hour, tm.tm_min, tm.tm_sec);
+		log_fmt_time(ts, t, 1);
+		if (strcmp(ts, want) != 0) {
+			T_EQ_STR(ts, want);
+			break;
+		}
+	}
 }
 
 /* Everything written to the log fd since the last call. */
