@@ -612,6 +612,11 @@ sw_server_run(struct sw_server_cfg *cfg)
 		free(s);
 		return 1;
 	}
+	/* inherited connections (--fd, clientfd=, a character device) */
+	if (s->dfd >= 0)
+		log_event(LOG_EV_CLIENT_CONNECTED, LV_S(CH_DATA));
+	if (s->cfd >= 0)
+		log_event(LOG_EV_CLIENT_CONNECTED, LV_S(CH_CTRL));
 	while (!s->quit) {
 		n = 0;
 		i_d = i_dl = i_c = i_cl = -1;
