@@ -137,16 +137,40 @@ line=$(grep '"event":"migration_in"' "$T/json/b.log" | head -n 1)
 check_re "migration_in: the blob's size" \
     "\"bytes\":$(stat -c %s "$T/json/permanent.blob")," "$line"
 
+echo "# --- levels 1 and 2 of the text log: the reference's lines only"
+for lvl in 1 2; do
+	mkdir -p "$T/l$lvl"
+	sw_start "l$lvl" socket --tpm2 --tpmstate "dir=$T/l$lvl" \
+	    --ctrl "type=unixio,path=$T/l$lvl/c" \
+	    --server "type=unixio,path=$T/l$lvl/d" \
+	    --flags not-need-init,startup-clear \
+	    --log "file=$T/l$lvl.log,level=$lvl" || t_done
+	raw nvdefine "unix:$T/l$lvl/d" >/dev/null
+	"$IOCTL" --unix "$T/l$lvl/c" --save permanent "$T/l$lvl/p.blob"
+	"$IOCTL" --unix "$T/l$lvl/c" -s
+	sw_wait "l$lvl" 5
+done
+check "level 1: nothing logged" "" "$(cat "$T/l1.log")"
+title='(SWTPM_IO_(Read|Write)|Ctrl (Cmd|Rsp|Rsp Continued))'
+check "level 2: only dump lines" "" \
+    "$(grep -v -E "^ ($title: length [0-9]+|([0-9A-F]{2} )+)\$" \
+    "$T/l2.log")"
+check_re "level 2: dumps" 'Ctrl Rsp Continued: length' "$(cat "$T/l2.log")"
+
 echo "# --- an error event carries its cause"
 mkdir -p "$T/err"
 : >"$T/err/tpm2-00.permall"
-sw_bg bad socket --tpm2 --tpmstate "dir=$T/err" --ctrl type=unixio,path="$T/ce" \
-    --flags not-need-init --log "file=$T/err.log,format=json,level=1"
+sw_bg bad socket --tpm2 --tpmstate "dir=$T/err" \
+    --ctrl "type=unixio,path=$T/ce" --flags not-need-init \
+    --log "file=$T/err.log,format=json,level=1"
 sw_wait bad 10
 check "broken state: exit 1" 1 "$SW_RC"
 "$PYTHON" "$HELPER" json "$T/err.log" >"$T/err.sum" 2>&1
 check "broken state: the log parses" 0 $?
 check_re "broken state: error events with the cause" \
+    "msg:Error: cannot load state file '$T/err/tpm2-00.permall' \\(0 bytes\\)" \
+    "$(cat "$T/err.sum")"
+check_re "broken state: and the consequence" \
     'msg:Error: Could not initialize libtpms' "$(cat "$T/err.sum")"
 check "level 1: only errors, warnings, notices" "" \
     "$(grep -v '"event":"\(error\|warning\|notice\)"' "$T/err.log")"
@@ -155,8 +179,7 @@ echo "# --- bad format"
 out=$("$SWTPM" socket --tpm2 --ctrl type=unixio,path="$T/cx" \
     --log "file=$T/x.log,format=xml" 2>&1)
 check "format=xml: exit 1" 1 $?
-check "format=xml: message" \
-    "swtpm: Error parsing logging options: unsupported format 'xml' (text or json)" \
-    "$out"
+check "format=xml: message" "swtpm: Error parsing logging options: \
+unsupported format 'xml' (text or json)" "$out"
 check_cmd "format=xml: no log file" test ! -e "$T/x.log"
 t_done
