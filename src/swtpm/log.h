@@ -27,6 +27,10 @@ enum log_ev {
 
 enum log_ftype { LOG_F_STR, LOG_F_UINT, LOG_F_BOOL };
 
+/* Values of the field "channel"; the reasons are in swtpm(8). */
+#define LOG_CH_DATA	"data"
+#define LOG_CH_CTRL	"ctrl"
+
 #define LOG_MAX_FIELDS	4
 #define LOG_JSON_VERSION 1
 /* Bounds: string fields are cut at LOG_STR_MAX bytes, hex at LOG_HEX_MAX. */

@@ -347,9 +347,6 @@ write_pidfile(const struct sw_opts *o, struct run *run)
 	return 0;
 }
 
-#define CH_DATA	"data"
-#define CH_CTRL	"ctrl"
-
 /* The event "listening": address "unix:PATH", "tcp:HOST:PORT", "fd:N". */
 static void
 log_listening(const char *channel, const char *kind, int num,
@@ -386,7 +383,7 @@ open_channels(const struct sw_opts *o, struct sw_server_cfg *sc,
 				return -1;
 			}
 			sc->ctrl_listen_fd = c->fd;
-			log_listening(CH_CTRL, "fd", c->fd, NULL);
+			log_listening(LOG_CH_CTRL, "fd", c->fd, NULL);
 		} else if (c->clientfd >= 0) {
 			sc->ctrl_client_fd = c->clientfd;
 		} else {
@@ -399,12 +396,12 @@ open_channels(const struct sw_opts *o, struct sw_server_cfg *sc,
 			}
 			sc->ctrl_listen_fd = fd;
 			own_socket(run, 0, c->path);
-			log_listening(CH_CTRL, "unix", -1, c->path);
+			log_listening(LOG_CH_CTRL, "unix", -1, c->path);
 		}
 	} else if (c->type == SW_CHAN_TCP) {
 		if (c->fd >= 0) {
 			sc->ctrl_listen_fd = c->fd;
-			log_listening(CH_CTRL, "fd", c->fd, NULL);
+			log_listening(LOG_CH_CTRL, "fd", c->fd, NULL);
 		} else {
 			fd = sock_tcp_listen(c->bindaddr, c->ifname, c->port,
 			    err, sizeof(err));
@@ -413,7 +410,7 @@ open_channels(const struct sw_opts *o, struct sw_server_cfg *sc,
 				return -1;
 			}
 			sc->ctrl_listen_fd = fd;
-			log_listening(CH_CTRL, "tcp", c->port, c->bindaddr);
+			log_listening(LOG_CH_CTRL, "tcp", c->port, c->bindaddr);
 		}
 	}
 	sc->ctrl_terminate = c->terminate;
@@ -430,13 +427,13 @@ open_channels(const struct sw_opts *o, struct sw_server_cfg *sc,
 				return -1;
 			}
 			sc->data_listen_fd = fd;
-			log_listening(CH_DATA, "tcp", d->port, d->bindaddr);
+			log_listening(LOG_CH_DATA, "tcp", d->port, d->bindaddr);
 		}
 	} else if (d->type == SW_CHAN_UNIXIO) {
 		sc->have_server = true;
 		if (d->fd >= 0) {
 			sc->data_listen_fd = d->fd;
-			log_listening(CH_DATA, "fd", d->fd, NULL);
+			log_listening(LOG_CH_DATA, "fd", d->fd, NULL);
 		} else {
 			fd = sock_unix_listen(d->path, d->mode_set ? d->mode :
 			    0770, d->uid_set, d->uid, d->gid_set, d->gid,
@@ -447,7 +444,7 @@ open_channels(const struct sw_opts *o, struct sw_server_cfg *sc,
 			}
 			sc->data_listen_fd = fd;
 			own_socket(run, 1, d->path);
-			log_listening(CH_DATA, "unix", -1, d->path);
+			log_listening(LOG_CH_DATA, "unix", -1, d->path);
 		}
 	}
 	sc->data_disconnect = d->disconnect;

@@ -70,10 +70,6 @@ struct server {
 	int		 rc;
 };
 
-/* Channel names and close reasons of the client events (swtpm(8)). */
-#define CH_DATA		"data"
-#define CH_CTRL		"ctrl"
-
 static void
 stop_serving(struct server *s, const char *why)
 {
@@ -172,7 +168,7 @@ data_close(struct server *s, enum log_ev ev, const char *why)
 {
 	if (s->dfd < 0)
 		return;
-	log_event(ev, LV_S(CH_DATA), LV_S(why));
+	log_event(ev, LV_S(LOG_CH_DATA), LV_S(why));
 	close(s->dfd);
 	s->dfd = -1;
 	s->dlen = 0;
@@ -250,7 +246,7 @@ data_accept(struct server *s)
 	s->dfd = fd;
 	s->dlen = 0;
 	s->dpersist = !s->cfg->data_disconnect;
-	log_event(LOG_EV_CLIENT_CONNECTED, LV_S(CH_DATA));
+	log_event(LOG_EV_CLIENT_CONNECTED, LV_S(LOG_CH_DATA));
 }
 
 /* ------------------------------------------------------- control side */
@@ -261,7 +257,7 @@ ctrl_close(struct server *s, enum log_ev ev, const char *why)
 {
 	if (s->cfd < 0)
 		return;
-	log_event(ev, LV_S(CH_CTRL), LV_S(why));
+	log_event(ev, LV_S(LOG_CH_CTRL), LV_S(why));
 	if (s->cst == C_SEND)
 		ctrl_response_done(s->cctx, false);
 	close(s->cfd);
@@ -464,7 +460,7 @@ ctrl_accept(struct server *s)
 	s->cfd = fd;
 	s->cst = C_IDLE;
 	s->clen = 0;
-	log_event(LOG_EV_CLIENT_CONNECTED, LV_S(CH_CTRL));
+	log_event(LOG_EV_CLIENT_CONNECTED, LV_S(LOG_CH_CTRL));
 }
 
 /* ---------------------------------------------------------- ctrl ops */
@@ -487,7 +483,7 @@ op_set_datafd(void *arg, int fd)
 	s->dfd = fd;
 	s->dlen = 0;
 	s->dpersist = true;
-	log_event(LOG_EV_CLIENT_CONNECTED, LV_S(CH_DATA));
+	log_event(LOG_EV_CLIENT_CONNECTED, LV_S(LOG_CH_DATA));
 	return PTM_RES_SUCCESS;
 }
 
@@ -614,9 +610,9 @@ sw_server_run(struct sw_server_cfg *cfg)
 	}
 	/* inherited connections (--fd, clientfd=, a character device) */
 	if (s->dfd >= 0)
-		log_event(LOG_EV_CLIENT_CONNECTED, LV_S(CH_DATA));
+		log_event(LOG_EV_CLIENT_CONNECTED, LV_S(LOG_CH_DATA));
 	if (s->cfd >= 0)
-		log_event(LOG_EV_CLIENT_CONNECTED, LV_S(CH_CTRL));
+		log_event(LOG_EV_CLIENT_CONNECTED, LV_S(LOG_CH_CTRL));
 	while (!s->quit) {
 		n = 0;
 		i_d = i_dl = i_c = i_cl = -1;
