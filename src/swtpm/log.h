@@ -61,19 +61,20 @@ struct log_val {
 #define LV_U(x)	{ LOG_F_UINT, NULL, (uint64_t)(x) }
 #define LV_B(x)	{ LOG_F_BOOL, NULL, (x) ? 1u : 0u }
 
-/* Row ev of the event table (ev < LOG_EV_N). */
+/* Row ev of the event table; NULL if ev >= LOG_EV_N. */
 const struct log_ev_desc *log_ev_desc(enum log_ev ev);
 
 /*
  * Formatters (logfmt.c): pure, no I/O. Render event ev with its n
  * values v (types and count as the table says, else nothing is
  * rendered and 0 returned) into buf[cap] as one line ending in '\n',
- * NUL-terminated; strings longer than LOG_STR_MAX are cut (at a
+ * NUL-terminated; quoted strings longer than LOG_STR_MAX are cut (at a
  * character boundary), fields that do not fit in cap are cut or left
  * out, the line always stays well-formed. Return the length written.
  * The text form is the prefix, two spaces and "name key=value ...",
  * strings in JSON quotes; events ERROR, WARNING and NOTICE have a text
- * form of their own (their message), and DUMP's is log_dump's.
+ * form of their own (their message as it is), DUMP's is the dump's
+ * header line (log_dump writes the hex lines after it).
  * ts is the RFC 3339 time stamp (log_fmt_time), prefix may be NULL.
  */
 size_t	 log_fmt_json(char *buf, size_t cap, const char *ts,
