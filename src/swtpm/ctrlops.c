@@ -159,6 +159,7 @@ sw_tpm_get_blob(void *arg, uint32_t flags, uint32_t type, uint8_t **blob,
 	if (e != ST_OK)
 		return sw_st_result(e);
 	*st_flags = enc ? PTM_STATE_FLAG_ENCRYPTED : 0;
+	log_event(LOG_EV_MIGRATION_OUT, LV_S(name), LV_U(*len), LV_B(enc));
 	return PTM_RES_SUCCESS;
 }
 
@@ -216,6 +217,9 @@ sw_tpm_set_blob(void *arg, uint32_t flags, uint32_t type, const uint8_t *blob,
 	secure_free(plain, plen);
 	if (rc == TPM_SUCCESS && st == TPMLIB_STATE_PERMANENT)
 		sw_tpm_injected();
+	if (rc == TPM_SUCCESS)
+		log_event(LOG_EV_MIGRATION_IN, LV_S(name), LV_U(len),
+		    LV_B(flags & PTM_STATE_FLAG_ENCRYPTED));
 	return rc;
 }
 

@@ -163,7 +163,9 @@ open_log(const struct sw_opts *o)
 		fd = 2;
 	}
 	log_setup(fd, o->log_level, o->log_prefix);
-	if (o->log_level >= 5) {
+	log_set_format(o->log_json ? LOG_FMT_JSON : LOG_FMT_TEXT);
+	/* libtpms writes its own text lines: none into a JSON log */
+	if (o->log_level >= 5 && !o->log_json) {
 		char pfx[256];
 
 		snprintf(pfx, sizeof(pfx), "%s    ", log_prefix());
@@ -248,7 +250,7 @@ install_seccomp(const struct sw_opts *o)
 		    strerror(errno));
 		return -1;
 	}
-	log_msg("Warning: could not install the seccomp filter: %s\n",
+	log_warning("Warning: could not install the seccomp filter: %s\n",
 	    strerror(errno));
 	return 0;
 }
@@ -272,7 +274,8 @@ notify_ready(void)
 		return;
 	n = strlen(name);
 	if ((name[0] != '/' && name[0] != '@') || n >= sizeof(sa.sun_path)) {
-		log_msg("Warning: NOTIFY_SOCKET '%s' is not usable\n", name);
+		log_warning("Warning: NOTIFY_SOCKET '%s' is not usable\n",
+		    name);
 		return;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -285,7 +288,7 @@ notify_ready(void)
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || sendto(fd, ready, sizeof(ready) - 1, MSG_NOSIGNAL,
 	    (struct sockaddr *)&sa, len) < 0)
-		log_msg("Warning: could not notify systemd via '%s': %s\n",
+		log_warning("Warning: could not notify systemd via '%s': %s\n",
 		    name, strerror(errno));
 	if (fd >= 0)
 		close(fd);
@@ -299,7 +302,7 @@ load_key(const struct st_keyopt *ko, struct st_key *out)
 
 	e = st_key_load(ko, out, msg, sizeof(msg), warn, sizeof(warn));
 	if (warn[0] != '\0')
-		log_msg("%s\n", warn);
+		log_warning("%s\n", warn);
 	if (e != ST_OK) {
 		log_msg("%s\n", msg[0] ? msg : st_strerror(e));
 		return -1;
@@ -344,6 +347,25 @@ write_pidfile(const struct sw_opts *o, struct run *run)
 	return 0;
 }
 
+/* The event "listening": address "unix:PATH", "tcp:HOST:PORT", "fd:N". */
+static void
+log_listening(const char *channel, const char *kind, int num,
+    const char *path)
+{
+	char addr[4200];
+
+	if (!log_on(LOG_EV_LISTENING))
+		return;
+	if (strcmp(kind, "unix") == 0)
+		snprintf(addr, sizeof(addr), "unix:%s", path);
+	else if (strcmp(kind, "tcp") == 0)
+		snprintf(addr, sizeof(addr), "tcp:%s:%d",
+		    path != NULL ? path : "127.0.0.1", num);
+	else
+		snprintf(addr, sizeof(addr), "fd:%d", num);
+	log_event(LOG_EV_LISTENING, LV_S(channel), LV_S(addr));
+}
+
 /* Creates the --ctrl and --server sockets into the server config. */
 static int
 open_channels(const struct sw_opts *o, struct sw_server_cfg *sc,
@@ -361,6 +383,7 @@ open_channels(const struct sw_opts *o, struct sw_server_cfg *sc,
 				return -1;
 			}
 			sc->ctrl_listen_fd = c->fd;
+			log_listening(LOG_CH_CTRL, "fd", c->fd, NULL);
 		} else if (c->clientfd >= 0) {
 			sc->ctrl_client_fd = c->clientfd;
 		} else {
@@ -373,10 +396,12 @@ open_channels(const struct sw_opts *o, struct sw_server_cfg *sc,
 			}
 			sc->ctrl_listen_fd = fd;
 			own_socket(run, 0, c->path);
+			log_listening(LOG_CH_CTRL, "unix", -1, c->path);
 		}
 	} else if (c->type == SW_CHAN_TCP) {
 		if (c->fd >= 0) {
 			sc->ctrl_listen_fd = c->fd;
+			log_listening(LOG_CH_CTRL, "fd", c->fd, NULL);
 		} else {
 			fd = sock_tcp_listen(c->bindaddr, c->ifname, c->port,
 			    err, sizeof(err));
@@ -385,6 +410,7 @@ open_channels(const struct sw_opts *o, struct sw_server_cfg *sc,
 				return -1;
 			}
 			sc->ctrl_listen_fd = fd;
+			log_listening(LOG_CH_CTRL, "tcp", c->port, c->bindaddr);
 		}
 	}
 	sc->ctrl_terminate = c->terminate;
@@ -401,11 +427,13 @@ open_channels(const struct sw_opts *o, struct sw_server_cfg *sc,
 				return -1;
 			}
 			sc->data_listen_fd = fd;
+			log_listening(LOG_CH_DATA, "tcp", d->port, d->bindaddr);
 		}
 	} else if (d->type == SW_CHAN_UNIXIO) {
 		sc->have_server = true;
 		if (d->fd >= 0) {
 			sc->data_listen_fd = d->fd;
+			log_listening(LOG_CH_DATA, "fd", d->fd, NULL);
 		} else {
 			fd = sock_unix_listen(d->path, d->mode_set ? d->mode :
 			    0770, d->uid_set, d->uid, d->gid_set, d->gid,
@@ -416,6 +444,7 @@ open_channels(const struct sw_opts *o, struct sw_server_cfg *sc,
 			}
 			sc->data_listen_fd = fd;
 			own_socket(run, 1, d->path);
+			log_listening(LOG_CH_DATA, "unix", -1, d->path);
 		}
 	}
 	sc->data_disconnect = d->disconnect;
@@ -523,6 +552,8 @@ main(int argc, char **argv)
 	struct run run = { .daemon_pipe = -1 };
 	struct sw_tpm_cfg tc;
 	struct sw_opts o;
+	const char *why = "startup_failed";
+	bool serving = false;	/* "start" logged: "shutdown" follows */
 	int rc;
 
 	/*
@@ -552,6 +583,12 @@ main(int argc, char **argv)
 	if (o.print_capabilities) {
 		rc = print_capabilities(&o);
 		goto out;
+	}
+	if (!o.print_states && o.print_info == 0) {
+		serving = true;
+		log_event(LOG_EV_START, LV_U(getpid()), LV_S(PACKAGE_VERSION),
+		    LV_S(o.tpm2 ? "2" : "1.2"),
+		    LV_S(o.iface == SW_IFACE_CHARDEV ? "chardev" : "socket"));
 	}
 	if (TPMLIB_ChooseTPMVersion(o.tpm2 ? TPMLIB_TPM_VERSION_2 :
 	    TPMLIB_TPM_VERSION_1_2) != 0) {
@@ -629,6 +666,7 @@ main(int argc, char **argv)
 	if (run_startup(&o) < 0)
 		goto out_tpm;
 	rc = sw_server_run(&sc);
+	why = sc.quit_reason != NULL ? sc.quit_reason : "unknown";
 out_tpm:
 	sw_tpm_exit();
 out:
@@ -638,6 +676,8 @@ out:
 		close(sc.data_listen_fd);
 	cleanup_files(&run);
 	sw_opts_release(&o);
+	if (serving)
+		log_event(LOG_EV_SHUTDOWN, LV_S(why), LV_U(rc));
 	log_close();
 	return rc;
 }

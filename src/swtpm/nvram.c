@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libtpms/tpm_error.h>
 
@@ -68,6 +69,40 @@ is_permall(const char *name)
 	return strcmp(name, ST_PERMALL) == 0;
 }
 
+/* Microseconds of a monotonic clock, read only for a logged event. */
+static uint64_t
+clock_us(enum log_ev ev)
+{
+	struct timespec ts;
+
+	if (!log_on(ev))
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void
+log_state(enum log_ev ev, const char *name, size_t len, uint64_t t0,
+    bool flag)
+{
+	log_event(ev, LV_S(name), LV_U(len), LV_U(clock_us(ev) - t0),
+	    LV_B(flag));
+}
+
+static void
+log_locked(void)
+{
+	log_event(LOG_EV_LOCK_ACQUIRED, LV_S(sw_core.cfg.state_uri != NULL ?
+	    sw_core.cfg.state_uri : ""));
+}
+
+static void
+log_unlocked(const char *why)
+{
+	log_event(LOG_EV_LOCK_RELEASED, LV_S(sw_core.cfg.state_uri != NULL ?
+	    sw_core.cfg.state_uri : ""), LV_S(why));
+}
+
 /* ---------------------------------------------------------- the cache */
 
 static void
@@ -119,7 +154,7 @@ sw_nv_open(void)
 	e = st_store_open(&nv.store, uri, &sw_core.cfg.store_cfg, msg,
 	    sizeof(msg), notice, sizeof(notice));
 	if (notice[0] != '\0')
-		log_msg("%s\n", notice);
+		log_notice("%s\n", notice);
 	if (e != ST_OK) {
 		log_msg("Error: could not open state '%s': %s\n", uri,
 		    msg[0] ? msg : st_strerror(e));
@@ -150,6 +185,7 @@ lock(unsigned retries)
 		return TPM_FAIL;
 	}
 	nv.locked = true;
+	log_locked();
 	return TPM_SUCCESS;
 }
 
@@ -191,6 +227,8 @@ void
 sw_nv_release(void)
 {
 	pcache_drop();
+	if (nv.locked)
+		log_unlocked("migration_out");
 	if (nv.store != NULL)
 		st_store_unlock(nv.store);
 	nv.locked = false;
@@ -212,6 +250,7 @@ lock_step(bool *again)
 		nv.locked = true;
 		nv.incoming = false;
 		nv.lock_left = 0;
+		log_locked();
 		return PTM_RES_SUCCESS;
 	}
 	if (e == ST_LOCKED && nv.lock_left > 0) {
@@ -268,6 +307,7 @@ sw_nv_load(const char *name, uint8_t **plain, size_t *plen)
 	char msg[512] = "", where[4200];
 	uint8_t *raw = NULL;
 	size_t rawlen = 0;
+	uint64_t t0 = clock_us(LOG_EV_STATE_LOADED);
 	enum st_err e;
 
 	if (sw_nv_open() != TPM_SUCCESS)
@@ -277,6 +317,7 @@ sw_nv_load(const char *name, uint8_t **plain, size_t *plen)
 			return TPM_FAIL;
 		memcpy(*plain, nv.pcache, nv.pcache_len);
 		*plen = nv.pcache_len;
+		log_state(LOG_EV_STATE_LOADED, name, *plen, t0, true);
 		return TPM_SUCCESS;
 	}
 	st_store_where(nv.store, name, where, sizeof(where));
@@ -301,6 +342,7 @@ sw_nv_load(const char *name, uint8_t **plain, size_t *plen)
 	}
 	if (is_permall(name))
 		pcache_set(*plain, *plen);
+	log_state(LOG_EV_STATE_LOADED, name, *plen, t0, false);
 	return TPM_SUCCESS;
 }
 
@@ -310,6 +352,7 @@ sw_nv_store(const char *name, const uint8_t *data, size_t len)
 	char msg[512] = "";
 	uint8_t *blob = NULL;
 	size_t blen = 0;
+	uint64_t t0 = clock_us(LOG_EV_STATE_WRITTEN);
 	enum st_err e;
 
 	if (sw_nv_open() != TPM_SUCCESS)
@@ -321,8 +364,11 @@ sw_nv_store(const char *name, const uint8_t *data, size_t len)
 	 * only to skip an identical one.
 	 */
 	if (is_permall(name) && nv.pcache != NULL && nv.pcache_len == len &&
-	    memcmp(nv.pcache, data, len) == 0 && pcache_valid())
-		return TPM_SUCCESS;	/* the file provably holds this */
+	    memcmp(nv.pcache, data, len) == 0 && pcache_valid()) {
+		/* the file provably holds this */
+		log_state(LOG_EV_STATE_WRITTEN, name, len, t0, true);
+		return TPM_SUCCESS;
+	}
 	if (is_permall(name))
 		pcache_drop();
 	e = st_file_wrap(data, len, sw_key_or_null(&sw_core.cfg.filekey),
@@ -341,6 +387,7 @@ sw_nv_store(const char *name, const uint8_t *data, size_t len)
 	}
 	if (is_permall(name))
 		pcache_set(data, len);
+	log_state(LOG_EV_STATE_WRITTEN, name, len, t0, false);
 	return TPM_SUCCESS;
 }
 
@@ -406,6 +453,8 @@ void
 sw_nv_exit(void)
 {
 	pcache_drop();
+	if (nv.locked)
+		log_unlocked("exit");
 	if (nv.store != NULL) {
 		st_store_unlock(nv.store);
 		st_store_free(nv.store);

@@ -194,13 +194,14 @@ sw_opts_release(struct sw_opts *o)
 
 /* ------------------------------------------------------------ --log */
 
-enum { L_FILE, L_FD, L_LEVEL, L_PREFIX, L_TRUNCATE, L_N };
+enum { L_FILE, L_FD, L_LEVEL, L_PREFIX, L_TRUNCATE, L_FORMAT, L_N };
 static const struct so_desc log_desc[L_N] = {
 	[L_FILE] = { "file", SO_STRING },
 	[L_FD] = { "fd", SO_INT },
 	[L_LEVEL] = { "level", SO_UINT },
 	[L_PREFIX] = { "prefix", SO_STRING },
 	[L_TRUNCATE] = { "truncate", SO_BOOL },
+	[L_FORMAT] = { "format", SO_STRING },	/* ours: text|json */
 };
 
 static int
@@ -210,6 +211,14 @@ do_log(struct sw_opts *o, const char *s)
 
 	if (subopts(s, log_desc, v, L_N, "logging"))
 		return 1;
+	if (v[L_FORMAT].set && strcmp(v[L_FORMAT].str, "text") != 0 &&
+	    strcmp(v[L_FORMAT].str, "json") != 0) {
+		fail("Error parsing logging options: unsupported format "
+		    "'%s' (text or json)", v[L_FORMAT].str);
+		so_vals_free(v, L_N);
+		return 1;
+	}
+	o->log_json = v[L_FORMAT].set && strcmp(v[L_FORMAT].str, "json") == 0;
 	o->log_given = true;
 	o->log_file = vstr(&v[L_FILE]);
 	if (o->log_file == NULL && vint(&v[L_FD], -1) >= 0)

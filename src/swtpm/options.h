@@ -69,6 +69,7 @@ struct sw_opts {
 	int		 log_level;	/* default 1 (0 means 1) */
 	char		*log_prefix;	/* NULL = default/none */
 	bool		 log_truncate;
+	bool		 log_json;	/* format=json (else text) */
 	bool		 log_given;
 
 	bool		 not_need_init;

@@ -27,7 +27,7 @@ sw_print_states(const char *uri, const struct st_store_cfg *cfg)
 	e = st_store_open(&st, uri, cfg, msg, sizeof(msg), notice,
 	    sizeof(notice));
 	if (notice[0] != '\0')
-		log_msg("%s\n", notice);
+		log_notice("%s\n", notice);
 	if (e != ST_OK) {
 		log_msg("Error: could not open state '%s': %s\n", uri,
 		    msg[0] ? msg : st_strerror(e));

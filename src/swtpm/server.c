@@ -66,8 +66,17 @@ struct server {
 	struct ctrl_ctx	*cctx;
 	struct ctrl_ops	 ops;
 	bool		 quit;
+	const char	*why;		/* of quit: the shutdown event's */
 	int		 rc;
 };
+
+static void
+stop_serving(struct server *s, const char *why)
+{
+	if (!s->quit)
+		s->why = why;
+	s->quit = true;
+}
 
 static int64_t
 now_ms(void)
@@ -153,18 +162,20 @@ send_more(int fd, struct outq *q)
 
 /* ---------------------------------------------------------- data side */
 
+/* ev: LOG_EV_CLIENT_DISCONNECTED or LOG_EV_CLIENT_DROPPED. */
 static void
-data_close(struct server *s)
+data_close(struct server *s, enum log_ev ev, const char *why)
 {
 	if (s->dfd < 0)
 		return;
+	log_event(ev, LV_S(LOG_CH_DATA), LV_S(why));
 	close(s->dfd);
 	s->dfd = -1;
 	s->dlen = 0;
 	outq_clear(&s->dout);
 	/* COMPAT: data-channel.md §1: -t and its implied forms. */
 	if (s->cfg->terminate)
-		s->quit = true;
+		stop_serving(s, "terminate");
 }
 
 /* A response went out completely (or could not be sent). */
@@ -173,11 +184,11 @@ data_sent(struct server *s, int rc)
 {
 	if (rc < 0) {
 		log_msg("SWTPM_IO_Write: %s\n", strerror(errno));
-		data_close(s);
+		data_close(s, LOG_EV_CLIENT_DROPPED, "send_failed");
 		return;
 	}
 	if (rc > 0 && !s->dpersist)
-		data_close(s);
+		data_close(s, LOG_EV_CLIENT_DISCONNECTED, "after_response");
 }
 
 static void
@@ -190,7 +201,7 @@ data_command(struct server *s)
 	/* control-channel.md §3.19: the lock before every TPM command */
 	if (sw_nv_ensure_lock() != 0) {
 		log_msg("Error: could not lock the TPM state; terminating\n");
-		s->quit = true;
+		stop_serving(s, "lock_failed");
 		s->rc = 1;
 		return;
 	}
@@ -213,7 +224,8 @@ data_readable(struct server *s)
 	if (r < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (r <= 0) {
-		data_close(s);
+		data_close(s, LOG_EV_CLIENT_DISCONNECTED, r == 0 ? "eof" :
+		    "read_error");
 		return;
 	}
 	/* the clock is read only when a command stays incomplete */
@@ -234,15 +246,18 @@ data_accept(struct server *s)
 	s->dfd = fd;
 	s->dlen = 0;
 	s->dpersist = !s->cfg->data_disconnect;
+	log_event(LOG_EV_CLIENT_CONNECTED, LV_S(LOG_CH_DATA));
 }
 
 /* ------------------------------------------------------- control side */
 
+/* ev: LOG_EV_CLIENT_DISCONNECTED or LOG_EV_CLIENT_DROPPED. */
 static void
-ctrl_close(struct server *s)
+ctrl_close(struct server *s, enum log_ev ev, const char *why)
 {
 	if (s->cfd < 0)
 		return;
+	log_event(ev, LV_S(LOG_CH_CTRL), LV_S(why));
 	if (s->cst == C_SEND)
 		ctrl_response_done(s->cctx, false);
 	close(s->cfd);
@@ -256,7 +271,7 @@ ctrl_close(struct server *s)
 	}
 	ctrl_ctx_reset(s->cctx);
 	if (s->cfg->ctrl_terminate)
-		s->quit = true;
+		stop_serving(s, "terminate");
 }
 
 /* The response went out (rc 1), or could not be sent (rc -1). */
@@ -268,9 +283,9 @@ ctrl_sent(struct server *s, int rc)
 	s->cst = C_IDLE;
 	ctrl_response_done(s->cctx, rc > 0);
 	if (after == CTRL_AFTER_EXIT)
-		s->quit = true;
+		stop_serving(s, "ctrl_shutdown");
 	else if (rc < 0)
-		ctrl_close(s);
+		ctrl_close(s, LOG_EV_CLIENT_DROPPED, "send_failed");
 }
 
 static void
@@ -313,7 +328,7 @@ ctrl_after(struct server *s, enum ctrl_status st)
 		s->cdeadline = now_ms() + CTRL_RETRY_MS;
 		break;
 	case CTRL_CLOSE:
-		ctrl_close(s);
+		ctrl_close(s, LOG_EV_CLIENT_DROPPED, "bad_request");
 		break;
 	}
 }
@@ -393,7 +408,7 @@ ctrl_stream_readable(struct server *s, const struct ctrl_want *w)
 	if (r < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (r < 0) {
-		ctrl_close(s);
+		ctrl_close(s, LOG_EV_CLIENT_DISCONNECTED, "read_error");
 		return;
 	}
 	s->cdeadline = now_ms() + CTRL_STREAM_IDLE_MS;
@@ -404,7 +419,7 @@ ctrl_stream_readable(struct server *s, const struct ctrl_want *w)
 	}
 	ctrl_after(s, ctrl_stream(s->cctx, dst, (size_t)r));
 	if (r == 0 && s->cfd >= 0)
-		ctrl_close(s);
+		ctrl_close(s, LOG_EV_CLIENT_DISCONNECTED, "eof");
 }
 
 static void
@@ -421,7 +436,8 @@ ctrl_readable(struct server *s)
 	if (r < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (r <= 0) {
-		ctrl_close(s);
+		ctrl_close(s, LOG_EV_CLIENT_DISCONNECTED, r == 0 ? "eof" :
+		    "read_error");
 		return;
 	}
 	if (s->clen == 0) {
@@ -444,6 +460,7 @@ ctrl_accept(struct server *s)
 	s->cfd = fd;
 	s->cst = C_IDLE;
 	s->clen = 0;
+	log_event(LOG_EV_CLIENT_CONNECTED, LV_S(LOG_CH_CTRL));
 }
 
 /* ---------------------------------------------------------- ctrl ops */
@@ -466,6 +483,7 @@ op_set_datafd(void *arg, int fd)
 	s->dfd = fd;
 	s->dlen = 0;
 	s->dpersist = true;
+	log_event(LOG_EV_CLIENT_CONNECTED, LV_S(LOG_CH_DATA));
 	return PTM_RES_SUCCESS;
 }
 
@@ -519,10 +537,13 @@ check_deadlines(struct server *s)
 		return;		/* the common case: no clock read */
 	now = now_ms();
 	if (data_pending(s) && now >= data_deadline(s)) {
-		log_msg(s->dout.p != NULL ? "Data client does not read its "
+		bool unread = s->dout.p != NULL;
+
+		log_warning(unread ? "Data client does not read its "
 		    "responses; closing the connection\n" : "Data client "
 		    "sent an incomplete command; closing the connection\n");
-		data_close(s);
+		data_close(s, LOG_EV_CLIENT_DROPPED, unread ? "not_reading" :
+		    "incomplete_request");
 	}
 	if (ctrl_pending(s) && now >= ctrl_deadline(s)) {
 		if (s->cst == C_WAIT) {
@@ -530,9 +551,11 @@ check_deadlines(struct server *s)
 			return;
 		}
 		if (s->cst == C_SEND)
-			log_msg("Control client does not read its response; "
-			    "closing the connection\n");
-		ctrl_close(s);
+			log_warning("Control client does not read its "
+			    "response; closing the connection\n");
+		ctrl_close(s, LOG_EV_CLIENT_DROPPED, s->cst == C_SEND ?
+		    "not_reading" : s->cst == C_STREAM ? "stream_idle" :
+		    "incomplete_request");
 	}
 }
 
@@ -585,6 +608,11 @@ sw_server_run(struct sw_server_cfg *cfg)
 		free(s);
 		return 1;
 	}
+	/* inherited connections (--fd, clientfd=, a character device) */
+	if (s->dfd >= 0)
+		log_event(LOG_EV_CLIENT_CONNECTED, LV_S(LOG_CH_DATA));
+	if (s->cfd >= 0)
+		log_event(LOG_EV_CLIENT_CONNECTED, LV_S(LOG_CH_CTRL));
 	while (!s->quit) {
 		n = 0;
 		i_d = i_dl = i_c = i_cl = -1;
@@ -613,18 +641,22 @@ sw_server_run(struct sw_server_cfg *cfg)
 			if (errno == EINTR)
 				continue;
 			s->rc = 1;
+			s->why = "poll_error";
 			break;
 		}
-		if (pfd[i_sig].revents)
+		if (pfd[i_sig].revents) {
+			s->why = "signal";
 			break;
+		}
 		if (i_d >= 0 && pfd[i_d].revents) {
 			if (pfd[i_d].revents & POLLIN) {
 				data_readable(s);
 			} else if (pfd[i_d].revents & POLLOUT) {
 				data_sent(s, send_more(s->dfd, &s->dout));
 			} else {
-				log_msg("Data client disconnected\n");
-				data_close(s);
+				log_notice("Data client disconnected\n");
+				data_close(s, LOG_EV_CLIENT_DISCONNECTED,
+				    "hangup");
 			}
 		}
 		if (s->quit)
@@ -640,7 +672,9 @@ sw_server_run(struct sw_server_cfg *cfg)
 				if (sent != 0)
 					ctrl_sent(s, sent);
 			} else if (s->cst == C_WAIT) {
-				ctrl_close(s);	/* hung up while waiting */
+				/* hung up while waiting */
+				ctrl_close(s, LOG_EV_CLIENT_DISCONNECTED,
+				    "hangup");
 			} else if (pfd[i_c].revents &
 			    (POLLIN | POLLHUP | POLLERR)) {
 				ctrl_readable(s);
@@ -649,6 +683,7 @@ sw_server_run(struct sw_server_cfg *cfg)
 		check_deadlines(s);
 	}
 	rc = s->rc;
+	cfg->quit_reason = s->why;
 	if (s->cfd >= 0)
 		close(s->cfd);
 	if (s->dfd >= 0)

@@ -21,6 +21,8 @@ struct sw_server_cfg {
 	int	 ctrl_client_fd;	/* clientfd=, -1: none */
 	bool	 ctrl_terminate;
 	int	 sig_fd;		/* self-pipe read end */
+	/* out: why sw_server_run returned ("signal", "ctrl_shutdown", ...) */
+	const char *quit_reason;
 };
 
 /* Runs until a signal, SHUTDOWN or a terminate condition; 0 or 1. */

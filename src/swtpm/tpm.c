@@ -117,8 +117,11 @@ shutdown2(uint16_t su, uint32_t *code)
 	return sw_core_cmd(cmd, w.len, code);
 }
 
-/* data-channel.md §6.1: TPM2_Shutdown(SU_STATE), else SU_CLEAR. */
-static void
+/*
+ * data-channel.md §6.1: TPM2_Shutdown(SU_STATE), else SU_CLEAR. True if
+ * one was sent and succeeded.
+ */
+static bool
 auto_shutdown(void)
 {
 	uint32_t code;
@@ -126,15 +129,18 @@ auto_shutdown(void)
 	if (!sw_core.cfg.tpm2 || !sw_core.running ||
 	    sw_core.cfg.disable_auto_shutdown ||
 	    sw_core.last_ordinal == TPM2_CC_SHUTDOWN)
-		return;
+		return false;
 	if (shutdown2(TPM2_SU_STATE, &code) == TPM_SUCCESS &&
 	    (code == 0 || code == TPM2_RC_INITIALIZE)) {
 		if (code == 0)
 			sw_core.last_ordinal = TPM2_CC_SHUTDOWN;
-		return;
+		return code == 0;
 	}
-	if (shutdown2(TPM2_SU_CLEAR, &code) == TPM_SUCCESS && code == 0)
+	if (shutdown2(TPM2_SU_CLEAR, &code) == TPM_SUCCESS && code == 0) {
 		sw_core.last_ordinal = TPM2_CC_SHUTDOWN;
+		return true;
+	}
+	return false;
 }
 
 static void
@@ -142,7 +148,7 @@ disable_fips(void)
 {
 	if (EVP_default_properties_is_fips_enabled(NULL)) {
 		if (EVP_default_properties_enable_fips(NULL, 0) == 1)
-			log_msg("Warning: Disabled OpenSSL FIPS mode\n");
+			log_warning("Warning: Disabled OpenSSL FIPS mode\n");
 	}
 }
 
@@ -164,7 +170,7 @@ init_from_backup(void)
 	TPMLIB_Terminate();
 	if (!sw_nv_backup_swap())
 		return false;
-	log_msg("Attempting to start with backup state file.\n");
+	log_notice("Attempting to start with backup state file.\n");
 	rc = choose_version();
 	if (rc == TPM_SUCCESS)
 		rc = TPMLIB_MainInit();
@@ -179,6 +185,7 @@ init_from_backup(void)
 uint32_t
 sw_tpm_init(void *arg, uint32_t flags)
 {
+	bool backup = false;
 	uint32_t rc;
 
 	(void)arg;
@@ -196,7 +203,7 @@ sw_tpm_init(void *arg, uint32_t flags)
 	rc = choose_version();
 	if (rc == TPM_SUCCESS)
 		rc = TPMLIB_MainInit();
-	if (rc != TPM_SUCCESS && init_from_backup())
+	if (rc != TPM_SUCCESS && (backup = init_from_backup()))
 		rc = TPM_SUCCESS;
 	perm_injected = false;
 	if (rc != TPM_SUCCESS) {
@@ -215,6 +222,7 @@ sw_tpm_init(void *arg, uint32_t flags)
 	}
 	disable_fips();
 	sw_core.running = true;
+	log_event(LOG_EV_INIT, LV_U(flags), LV_B(backup));
 	return TPM_SUCCESS;
 fail:
 	log_msg("Error: Could not initialize the TPM\n");
@@ -225,12 +233,15 @@ fail:
 void
 sw_tpm_stop(void *arg)
 {
+	bool sent;
+
 	(void)arg;
 	if (!sw_core.running)
 		return;
-	auto_shutdown();
+	sent = auto_shutdown();
 	TPMLIB_Terminate();
 	sw_core.running = false;
+	log_event(LOG_EV_STOP, LV_B(sent));
 }
 
 /* A permanent state arrived with SET_STATEBLOB (no backup fallback). */

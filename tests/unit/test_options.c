@@ -609,7 +609,18 @@ test_pid_log_misc(void)
 	T_EQ_U(o.log_fd, (unsigned long long)-1);
 	T_EQ_U(o.log_level, 1);
 	T_EQ_STR(o.log_prefix, "p: ");
+	T_CHECK(!o.log_json);
 	sw_opts_release(&o);
+	T_OK("socket", "--log", "file=/l,format=json");
+	T_CHECK(o.log_json);
+	sw_opts_release(&o);
+	T_OK("socket", "--log", "file=/l,format=json,format=text");
+	T_CHECK(o.log_json);	/* the first one is kept (subopt.h) */
+	sw_opts_release(&o);
+	T_FAILS("swtpm: Error parsing logging options: unsupported format "
+	    "'xml' (text or json)\n", "socket", "--log", "file=/l,format=xml");
+	T_FAILS("swtpm: Error parsing logging options: unsupported format "
+	    "'JSON' (text or json)\n", "socket", "--log", "format=JSON");
 	T_OK("socket", "--log", "fd=9,level=5");
 	T_EQ_U(o.log_fd, 9);
 	T_EQ_U(o.log_level, 5);
