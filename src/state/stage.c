@@ -428,6 +428,43 @@ st_stage_save_backup(struct st_stage *sg, bool tpm2, const uint8_t *buf,
 	return ST_OK;
 }
 
+/* As root: the new files get the owner of the directory they are in. */
+static enum st_err
+chown_files(struct st_stage *sg, char *msg, size_t msglen)
+{
+	struct dirent *de;
+	struct stat sb;
+	DIR *dir;
+	enum st_err rc = ST_OK;
+	int fd;
+
+	if (geteuid() != 0 || !sg->is_dir || !sg->exists)
+		return ST_OK;
+	fd = openat(sg->pdfd, sg->tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &sb) < 0 || (dir = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		st_setmsg(msg, msglen, "cannot read '%s': %s", sg->tmp,
+		    strerror(errno));
+		return ST_IO;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' ||
+		    strcmp(de->d_name, "..") == 0))
+			continue;
+		if (fchownat(dirfd(dir), de->d_name, sb.st_uid, sb.st_gid,
+		    AT_SYMLINK_NOFOLLOW) < 0) {
+			st_setmsg(msg, msglen, "cannot chown '%s': %s",
+			    de->d_name, strerror(errno));
+			rc = ST_IO;
+			break;
+		}
+	}
+	closedir(dir);
+	return rc;
+}
+
 enum st_err
 st_stage_commit(struct st_stage *sg, char *notice, size_t noticelen,
     char *msg, size_t msglen)
@@ -444,6 +481,8 @@ st_stage_commit(struct st_stage *sg, char *notice, size_t noticelen,
 		sg->committed = true;
 		return ST_OK;
 	}
+	if (chown_files(sg, msg, msglen) != ST_OK)
+		return ST_IO;
 	if (sg->exists)
 		r = st_fs.exchange(sg->pdfd, sg->tmp, sg->base);
 	else
