@@ -40,8 +40,7 @@ static const char usage_text[] =
 "                                       migration blob files\n"
 "  --encrypted                          export: keep the inner layer\n"
 "                                       encrypted with the state key\n"
-"  --json                               JSON output (info, verify,\n"
-"                                       check-migration)\n"
+"  --json                               JSON output\n"
 "  -h, --help                           this text\n"
 "\n"
 "Exit status: 0 ok, 1 error, 2 no state, 3 wrong key, 4 damaged,\n"
@@ -67,16 +66,22 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/*
+ * The last message ss_err printed: the "reason" of the --json result of
+ * a command that failed before it printed anything else. The one
+ * mutable static of the command line.
+ */
+static char last_err[ERRLEN];
+
 void
 ss_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("swtpm_state: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(last_err, sizeof(last_err), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "swtpm_state: %s\n", last_err);
 }
 
 static int
@@ -225,13 +230,17 @@ cmd_info(struct ss_opts *o)
 	/* without a key only plaintext blobs show their libtpms format */
 	ss_unwrap(&st, &key, &mig);
 	ss_print_info(&st, o->json);
+	o->printed = true;
 	ss_state_release(&st);
 	st_key_wipe(&key);
 	st_key_wipe(&mig);
 	return SS_EXIT_OK;
 }
 
-/* check-migration: the state must be of the TPM version asked for. */
+/*
+ * check-migration: the state must be of the TPM version asked for (if
+ * its format is not recognized, libtpms decides).
+ */
 static void
 check_tpm_version(struct ss_state *st)
 {
@@ -240,15 +249,17 @@ check_tpm_version(struct ss_state *st)
 	unsigned ver, minver;
 	bool is2;
 
-	if (st->cause != SS_EXIT_OK || b->plain == NULL)
+	if (st->cause != SS_EXIT_OK || b->plain == NULL ||
+	    !ss_format(b->plain, b->plainlen, true, &kind, &ver, &minver))
 		return;
-	is2 = ss_format(b->plain, b->plainlen, true, &kind, &ver, &minver);
+	is2 = strncmp(kind, "tpm2", 4) == 0;
 	if (is2 == st->tpm2)
 		return;
 	st->cause = SS_EXIT_TPMVER;
 	snprintf(st->reason, sizeof(st->reason), "permanent: a TPM %s state, "
 	    "but a TPM %s was asked for%s", is2 ? "2" : "1.2",
-	    st->tpm2 ? "2" : "1.2", st->tpm2 ? "" : " (add --tpm2)");
+	    st->tpm2 ? "2" : "1.2", st->tpm2 ? " (drop --tpm2)" :
+	    " (add --tpm2)");
 }
 
 static int
@@ -268,6 +279,7 @@ cmd_verify(struct ss_opts *o, bool migration)
 		ss_validate(&st);
 	ss_print_verdict(&st, migration ? "check-migration" : "verify",
 	    o->json);
+	o->printed = true;
 	if (st.cause != SS_EXIT_OK && !o->json)
 		ss_err("%s", st.reason);
 	rc = st.cause;
@@ -328,6 +340,9 @@ main(int argc, char **argv)
 		fputs(usage_text, stderr);
 		rc = SS_EXIT_ERROR;
 	}
+	if (!o.printed)
+		ss_print_result(cmd, o.uri, o.to_uri, (enum ss_exit)rc,
+		    rc == SS_EXIT_OK ? NULL : last_err, o.json);
 	opts_release(&o);
 	return rc;
 }

@@ -25,6 +25,7 @@ struct ss_opts {
 	const char	*blob[SS_NSLOTS]; /* --permanent ... files */
 	bool		 encrypted;	/* export --encrypted */
 	bool		 json;
+	bool		 printed;	/* the command printed its output */
 };
 
 /* "swtpm_state: <message>\n" on stderr. */

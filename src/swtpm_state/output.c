@@ -181,9 +181,13 @@ print_blob(const struct ss_blob *b)
 	if (b->tried && b->cause != SS_EXIT_OK)
 		printf("  unreadable: %s\n", b->msg);
 	if (b->plain != NULL && ss_format(b->plain, b->plainlen,
-	    strcmp(b->name, ST_PERMALL) == 0, &kind, &ver, &minver))
+	    strcmp(b->name, ST_PERMALL) == 0, &kind, &ver, &minver) &&
+	    minver != 0)
 		printf("  libtpms state: %s, format version %u (readers need "
 		    "%u)\n", kind, ver, minver);
+	else if (b->plain != NULL && ss_format(b->plain, b->plainlen,
+	    strcmp(b->name, ST_PERMALL) == 0, &kind, &ver, &minver))
+		printf("  libtpms state: %s, format version %u\n", kind, ver);
 	else if (b->plain != NULL)
 		printf("  libtpms state: not recognized\n");
 	else
@@ -283,5 +287,32 @@ ss_print_verdict(const struct ss_state *st, const char *what, bool json)
 	for (i = 0; i < SS_NSLOTS; i++)
 		json_object_array_add(a, blob_json(&st->b[i], false));
 	json_object_object_add(o, "blobs", a);
+	put_json(o);
+}
+
+void
+ss_print_result(const char *cmd, const char *uri, const char *dest,
+    enum ss_exit rc, const char *reason, bool json)
+{
+	char schema[64];
+	json_object *o;
+
+	if (!json) {
+		if (rc == SS_EXIT_OK)
+			printf("%s: done%s%s%s\n", cmd, uri ? " ('" : "",
+			    uri ? uri : "", uri ? "')" : "");
+		return;
+	}
+	snprintf(schema, sizeof(schema), "swtpm_state-%s", cmd);
+	o = json_object_new_object();
+	json_object_object_add(o, "schema", jstr(schema));
+	json_object_object_add(o, "version",
+	    json_object_new_int(SS_JSON_VERSION));
+	json_object_object_add(o, "source", uri ? jstr(uri) : NULL);
+	json_object_object_add(o, "destination", dest ? jstr(dest) : NULL);
+	json_object_object_add(o, "ok", json_object_new_boolean(rc == 0));
+	json_object_object_add(o, "exit_code", json_object_new_int(rc));
+	json_object_object_add(o, "cause", jstr(cause_name(rc)));
+	json_object_object_add(o, "reason", reason ? jstr(reason) : NULL);
 	put_json(o);
 }

@@ -20,6 +20,8 @@
 /* libtpms' NV_HEADER magics (permanent and volatile state of a TPM 2). */
 #define TPM2_PERMANENT_MAGIC	0xab364723u
 #define TPM2_VOLATILE_MAGIC	0x45637889u
+/* TPM 1.2 permanent state: a u16 version, then TPM_TAG_PERMANENT_DATA. */
+#define TPM12_TAG_PERMANENT_DATA 0x0022u
 
 static const char *const slot_title[SS_NSLOTS] = {
 	"permanent", "volatile", "savestate", "backup",
@@ -45,6 +47,16 @@ inspect(struct ss_blob *b)
 	    sizeof(b->msg));
 }
 
+/* The directory or linear file of uri does not exist. */
+static bool
+missing(const char *uri)
+{
+	const char *p = strstr(uri, "://");
+	struct stat sb;
+
+	return p != NULL && lstat(p + 3, &sb) < 0 && errno == ENOENT;
+}
+
 enum ss_exit
 ss_read_state(struct ss_state *st, const char *uri,
     const struct st_store_cfg *cfg, char *msg, size_t msglen)
@@ -63,6 +75,8 @@ ss_read_state(struct ss_state *st, const char *uri,
 	rcfg.lock = false;
 	rcfg.backup = false;
 	e = st_store_open(&store, uri, &rcfg, msg, msglen, NULL, 0);
+	if (e != ST_OK && missing(uri))
+		return SS_EXIT_NOSTATE;
 	if (e != ST_OK)
 		return e == ST_NOMEM || e == ST_IO || e == ST_INVAL ?
 		    SS_EXIT_ERROR : SS_EXIT_DAMAGED;
@@ -150,6 +164,13 @@ ss_format(const uint8_t *p, size_t n, bool permanent, const char **kind,
 
 	if (p == NULL || n < 6)
 		return false;
+	if (permanent && ((unsigned)p[2] << 8 | p[3]) ==
+	    TPM12_TAG_PERMANENT_DATA) {
+		*kind = "tpm12-permanent";
+		*version = (unsigned)p[0] << 8 | p[1];
+		*min_version = 0;
+		return true;
+	}
 	magic = (uint32_t)p[2] << 24 | (uint32_t)p[3] << 16 |
 	    (uint32_t)p[4] << 8 | p[5];
 	if (magic != (permanent ? TPM2_PERMANENT_MAGIC : TPM2_VOLATILE_MAGIC))

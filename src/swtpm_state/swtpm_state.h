@@ -84,9 +84,9 @@ void		 ss_unwrap(struct ss_state *, const struct st_key *key,
 		    const struct st_key *migkey);
 /*
  * The libtpms state format of a plaintext blob: its kind
- * ("tpm2-permanent", "tpm2-volatile"), the format version and the
- * minimum version a reader must implement (0 if not given). False if
- * not recognized (TPM 1.2 blobs are not).
+ * ("tpm2-permanent", "tpm2-volatile", "tpm12-permanent"), the format
+ * version and the minimum version a reader must implement (0 if not
+ * given). False if not recognized (TPM 1.2 volatile blobs are not).
  */
 bool		 ss_format(const uint8_t *p, size_t n, bool permanent,
 		    const char **kind, unsigned *version,
@@ -110,6 +110,13 @@ void		 ss_libtpms_version(char *buf, size_t len);
 void		 ss_print_info(const struct ss_state *, bool json);
 /* verify and check-migration: 'what' is "verify" or "check-migration" */
 void		 ss_print_verdict(const struct ss_state *, const char *what,
+		    bool json);
+/*
+ * The outcome of any other command (rekey, ...) or of one that failed
+ * early: JSON, or one line on stdout on success ('reason' NULL).
+ */
+void		 ss_print_result(const char *cmd, const char *uri,
+		    const char *dest, enum ss_exit rc, const char *reason,
 		    bool json);
 
 #endif
