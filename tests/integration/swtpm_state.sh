@@ -307,6 +307,29 @@ check_ss "mig: import of a damaged blob" 4 import --tpm2 \
 	--permanent "$d/p.cut"
 check "mig: nothing made" "" "$(ls -A "$d" | grep -e imp2 -e stage)"
 
+# ---- the backup of the permanent state is re-keyed with the state
+bd=$T/bak
+mkdir -p "$bd/s"
+if m_start ours c "dir=$bd/s,backup" --key "file=$K/k128.hex" &&
+	m_create c "$bd/exp" 1 && m_ioctl c -v; then
+	m_shutdown c
+	check_cmd "backup: made" test -s "$bd/s/tpm2-00.permall.bak"
+	check_ss "backup: rekey" 0 rekey --tpm2 --tpmstate "dir=$bd/s" \
+		--key "file=$K/k128.hex" --new-key "$NEWKEY"
+	check_ss "backup: verify" 0 verify --tpm2 --tpmstate "dir=$bd/s" \
+		--key "$NEWKEY" --json
+	check "backup: opens with the new key" "backup ok" "$("$PYTHON" -c '
+import json, sys
+b = json.load(open(sys.argv[1]))["blobs"][3]
+print(b["blob"], b.get("status"))' "$T/ss.out" 2>&1)"
+	check_cmd "backup: state in ours" loads ours "dir=$bd/s" "$NEWKEY" \
+		"$bd/exp"
+else
+	notok "backup: create the state"
+	m_diag c
+	sw_stop c
+fi
+
 # ---- bad input: missing, symlinked, foreign, locked
 mkdir "$T/bad"
 check_ss "bad: no state" 2 verify --tpm2 --tpmstate "dir=$T/bad"
