@@ -27,11 +27,13 @@ static const char *const slot_title[SS_NSLOTS] = {
 	"permanent", "volatile", "savestate", "backup",
 };
 
-static void
-init_slots(struct ss_state *st)
+void
+ss_state_init(struct ss_state *st, bool blobs)
 {
 	int i;
 
+	memset(st, 0, sizeof(*st));
+	st->blobs = blobs;
 	for (i = 0; i < SS_NSLOTS; i++) {
 		st->b[i].title = slot_title[i];
 		st->b[i].name = i == SS_BACKUP ? ST_PERMALL :
@@ -39,10 +41,13 @@ init_slots(struct ss_state *st)
 	}
 }
 
-/* Header check of a blob just read (no key needed). */
-static void
-inspect(struct ss_blob *b)
+void
+ss_blob_take(struct ss_blob *b, uint8_t *raw, size_t len)
 {
+	free(b->raw);
+	b->raw = raw;
+	b->rawlen = len;
+	b->present = true;
 	b->hdr_err = st_blob_inspect(b->raw, b->rawlen, &b->info, b->msg,
 	    sizeof(b->msg));
 }
@@ -67,8 +72,7 @@ ss_read_state(struct ss_state *st, const char *uri,
 	enum st_err e;
 	int i;
 
-	memset(st, 0, sizeof(*st));
-	init_slots(st);
+	ss_state_init(st, false);
 	st->tpm2 = cfg->tpm2;
 	st->uri = uri;
 	rcfg.readonly = true;
@@ -81,22 +85,23 @@ ss_read_state(struct ss_state *st, const char *uri,
 		return e == ST_NOMEM || e == ST_IO || e == ST_INVAL ?
 		    SS_EXIT_ERROR : SS_EXIT_DAMAGED;
 	for (i = 0; i < SS_NSLOTS; i++) {
+		uint8_t *raw = NULL;
+		size_t len = 0;
+
 		b = &st->b[i];
 		if (i == SS_BACKUP)
-			e = st_store_load_backup(store, &b->raw, &b->rawlen,
-			    b->msg, sizeof(b->msg));
+			e = st_store_load_backup(store, &raw, &len, msg,
+			    msglen);
 		else
-			e = st_store_load(store, b->name, &b->raw, &b->rawlen,
-			    b->msg, sizeof(b->msg));
+			e = st_store_load(store, b->name, &raw, &len, msg,
+			    msglen);
 		if (e == ST_NOENT)
 			continue;
 		if (e != ST_OK) {
-			snprintf(msg, msglen, "%s", b->msg);
 			st_store_free(store);
 			return SS_EXIT_ERROR;
 		}
-		b->present = true;
-		inspect(b);
+		ss_blob_take(b, raw, len);
 	}
 	st_store_free(store);
 	return SS_EXIT_OK;
@@ -135,23 +140,22 @@ enum ss_exit
 ss_read_blobs(struct ss_state *st, const char *const path[SS_NSLOTS],
     char *msg, size_t msglen)
 {
-	struct ss_blob *b;
+	uint8_t *raw;
+	size_t len;
 	int i;
 
-	memset(st, 0, sizeof(*st));
-	init_slots(st);
-	st->blobs = true;
+	ss_state_init(st, true);
 	for (i = 0; i < SS_NSLOTS; i++) {
-		b = &st->b[i];
 		if (path[i] == NULL)
 			continue;
-		if (read_file(path[i], &b->raw, &b->rawlen, msg, msglen) < 0)
+		if (read_file(path[i], &raw, &len, msg, msglen) < 0)
 			return SS_EXIT_ERROR;
 		/* an empty blob (a cleared one) is no blob */
-		if (b->rawlen == 0)
+		if (len == 0) {
+			free(raw);
 			continue;
-		b->present = true;
-		inspect(b);
+		}
+		ss_blob_take(&st->b[i], raw, len);
 	}
 	return SS_EXIT_OK;
 }

@@ -66,6 +66,14 @@ struct ss_state {
 
 /* --- read.c: reading and checking */
 
+/* An empty state: stored files, or migration blobs if 'blobs'. */
+void		 ss_state_init(struct ss_state *, bool blobs);
+/*
+ * Makes raw[len] (malloc'ed; the blob takes it) the blob's bytes and
+ * checks its header (no key needed).
+ */
+void		 ss_blob_take(struct ss_blob *, uint8_t *raw, size_t len);
+
 /*
  * Reads every blob of the state at uri (read-only: no lock, no write).
  * Returns SS_EXIT_OK, or an exit code with the message in msg.
