@@ -7,7 +7,8 @@
  *
  * dir://D: the new state is a sibling directory ".D.stage-XXXXXX" that
  * receives the new blobs (through a dir:// store: temp file, fsync,
- * rename, directory fsync) and a copy of every other regular file of D
+ * rename, directory fsync; unless a mode is given, with the mode of the
+ * old permanent state file) and a copy of every other regular file of D
  * (another TPM version's state, for instance); then it is synced and
  * renameat2(RENAME_EXCHANGE) swaps it with D (the commit point), the
  * parent is synced and the old state, now under the temporary name, is
@@ -347,6 +348,22 @@ st_stage_open(struct st_stage **out, const char *uri,
 			/* the new linear file keeps the old one's mode */
 			scfg.mode = dmode;
 			scfg.mode_set = true;
+		} else if (!scfg.mode_set) {
+			/* the new blobs keep the old permanent state's mode */
+			char perm[64];
+			struct stat psb;
+			int dfd = openat(sg->pdfd, sg->base, O_RDONLY |
+			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			st_dir_file_name(cfg->tpm2, false, ST_PERMALL, "",
+			    perm, sizeof(perm));
+			if (dfd >= 0 && fstatat(dfd, perm, &psb,
+			    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(psb.st_mode)) {
+				scfg.mode = psb.st_mode & 0777;
+				scfg.mode_set = true;
+			}
+			if (dfd >= 0)
+				close(dfd);
 		}
 	}
 	scfg.lock = false;

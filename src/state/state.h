@@ -276,7 +276,9 @@ void		 st_store_where(const struct st_store *, const char *name,
  * ...; anything but regular files is refused: ST_INVAL). 'uri' need not
  * exist (its parent must). A block device is written in place, without
  * a temporary, only if direct_ok (else ST_INVAL). cfg gives tpm2 and the
- * mode; lock, backup and readonly are ignored, fsync is always on.
+ * mode (if not mode_set: the old permanent state file's, or the old
+ * linear file's); lock, backup and readonly are ignored, fsync is
+ * always on.
  * st_stage_store: the store to st_store_save the new blobs into (owned
  * by the stage). st_stage_save_backup: the backup of the permanent
  * state (dir:// only), before the permanent state is saved.

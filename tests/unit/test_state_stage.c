@@ -212,11 +212,14 @@ static void
 test_dir_replace(void)
 {
 	char d[600], uri[700], p[800], b[64];
+	struct stat sb;
 
 	path_of(d, sizeof(d), "d1");
 	mkdir(d, 0750);
 	snprintf(uri, sizeof(uri), "dir://%s", d);
 	make_state(uri, "old-p", "old-v");
+	snprintf(p, sizeof(p), "%s/tpm2-00.permall", d);
+	T_CHECK(chmod(p, 0640) == 0);
 	snprintf(p, sizeof(p), "%s/tpm-00.permall", d);
 	put_file(p, "tpm12 state");
 	T_EQ_U(replace(uri, true), ST_OK);
@@ -226,6 +229,9 @@ test_dir_replace(void)
 	T_EQ_STR(b, "new-v");
 	/* the other TPM version's file is carried over */
 	T_CHECK(file_is(p, "tpm12 state"));
+	/* the new blobs have the old permanent state's mode */
+	snprintf(p, sizeof(p), "%s/tpm2-00.volatilestate", d);
+	T_CHECK(stat(p, &sb) == 0 && (sb.st_mode & 0777) == 0640);
 	T_EQ_U(leftovers(), 0);
 	rm_rf(d);
 }
