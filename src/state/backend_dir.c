@@ -449,26 +449,6 @@ dir_load_backup(struct st_store *st, uint8_t **buf, size_t *len, char *msg,
 	return read_file(st, fname, NULL, buf, len, msg, msglen);
 }
 
-static ssize_t
-fs_write_all(int fd, const uint8_t *p, size_t n)
-{
-	size_t done = 0;
-	ssize_t r;
-
-	while (done < n) {
-		r = st_fs.write(fd, p + done, n - done);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			if (r == 0)
-				errno = EIO;
-			return -1;
-		}
-		done += (size_t)r;
-	}
-	return (ssize_t)done;
-}
-
 /* Opens the temp file, replacing a stale one (O_EXCL, no symlinks). */
 static int
 open_temp(const struct st_store *st, const char *tmp)
@@ -592,7 +572,7 @@ dir_save(struct st_store *st, const char *name, const uint8_t *buf,
 		return ST_IO;
 	}
 	what = "writing";
-	if (fs_write_all(fd, buf, len) < 0)
+	if (st_write_all(fd, buf, len) < 0)
 		goto fail;
 	what = "syncing";
 	if (st->cfg.fsync && st_fs.fsync(fd) < 0)

@@ -106,6 +106,8 @@ int		 st_setlk(int fd, short type);
 int		 st_open_file(int dfd, const char *name, int flags, mode_t mode,
 		    bool blk_ok, const char *what, const char *shown,
 		    struct stat *sb, char *msg, size_t msglen);
+/* Writes all n bytes through st_fs.write; n, or -1 with errno set. */
+ssize_t		 st_write_all(int fd, const uint8_t *p, size_t n);
 /* True if the file is ours (euid): only then may we chmod it. */
 bool		 st_owned(const struct stat *sb);
 

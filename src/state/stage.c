@@ -180,9 +180,10 @@ copy_file(int sdfd, int ddfd, const char *name, const char *shown,
 	}
 	out = st_fs.openat(ddfd, name, O_WRONLY | O_CREAT | O_EXCL |
 	    O_NOFOLLOW | O_CLOEXEC, sb.st_mode & 07777);
-	if (out < 0 || write_full(out, buf, len) < 0 ||
+	if (out < 0 || st_write_all(out, buf, len) < 0 ||
 	    (geteuid() == 0 && fchown(out, sb.st_uid, sb.st_gid) < 0) ||
-	    fchmod(out, sb.st_mode & 07777) < 0 || st_fs.fsync(out) < 0) {
+	    st_fs.fchmod(out, sb.st_mode & 07777) < 0 ||
+	    st_fs.fsync(out) < 0) {
 		st_setmsg(msg, msglen, "cannot copy '%s': %s", shown,
 		    strerror(errno));
 		goto out;

@@ -397,7 +397,7 @@ test_sweep(void)
  * commit point may leave litter (which a sweep removes).
  */
 static void
-fault_loop(const char *uri, const char *what)
+fault_loop(const char *uri, const char *other, const char *what)
 {
 	char p[64], v[64];
 	bool is_new, is_old;
@@ -406,6 +406,8 @@ fault_loop(const char *uri, const char *what)
 
 	for (at = 1; at < 200; at++) {
 		make_state(uri, "old-p", "old-v");
+		if (other != NULL)
+			put_file(other, "tpm12 state");
 		faults(at);
 		e = replace(uri, true);
 		fail_at = 0;
@@ -423,6 +425,8 @@ fault_loop(const char *uri, const char *what)
 		}
 		(void)st_stage_sweep(uri, msg, sizeof(msg));
 		T_EQ_U(leftovers(), 0);
+		/* a file carried over is whole on either side */
+		T_CHECK(other == NULL || file_is(other, "tpm12 state"));
 		if (op_count < at)
 			break;	/* no call left to fail: all covered */
 	}
@@ -432,16 +436,17 @@ fault_loop(const char *uri, const char *what)
 static void
 test_faults(void)
 {
-	char d[600], uri[700];
+	char d[600], uri[700], other[700];
 
 	path_of(d, sizeof(d), "d7");
 	mkdir(d, 0750);
 	snprintf(uri, sizeof(uri), "dir://%s", d);
-	fault_loop(uri, "dir");
+	snprintf(other, sizeof(other), "%s/tpm-00.permall", d);
+	fault_loop(uri, other, "dir");
 	rm_rf(d);
 	path_of(d, sizeof(d), "lin7");
 	snprintf(uri, sizeof(uri), "file://%s", d);
-	fault_loop(uri, "file");
+	fault_loop(uri, NULL, "file");
 	unlink(d);
 }
 
