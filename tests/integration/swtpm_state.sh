@@ -296,6 +296,32 @@ agree good yes "$d/p" --migration-key "file=$K/mk.hex"
 agree wrong-migkey no "$d/p" --migration-key "file=$K/mk2.hex"
 agree damaged no "$d/p.cut" --migration-key "file=$K/mk.hex"
 agree newer-format no "$d/pp.new"
+# the reference: our exported blobs through its swtpm_ioctl --load, and
+# blobs its swtpm_ioctl --save wrote imported by us
+if [ "$IMPLS" != ours ]; then
+	if m_start ref x "$(m_state_of "$d/x" plain)" \
+		--migration-key "file=$K/mk.hex" && m_ioctl x --stop &&
+		m_ioctl x --load permanent "$d/p" &&
+		m_ioctl x --load volatile "$d/v" && m_ioctl x -i &&
+		m_verify x "$pfx"; then
+		ok "mig: exported blobs in the reference"
+	else
+		notok "mig: exported blobs in the reference"
+		m_diag x
+	fi
+	if m_ioctl x --save permanent "$d/rp" &&
+		m_ioctl x --save volatile "$d/rv"; then
+		check_ss "mig: import of the reference's blobs" 0 import \
+			--tpm2 --tpmstate "dir=$d/rimp" \
+			--migration-key "file=$K/mk.hex" \
+			--permanent "$d/rp" --volatile "$d/rv"
+		check_cmd "mig: the reference's blobs in ours" loads ours \
+			"dir=$d/rimp" "" "$pfx"
+	else
+		notok "mig: the reference saves its blobs"
+	fi
+	sw_stop x
+fi
 # import: a new state from the blobs, readable by a running swtpm
 check_ss "mig: import" 0 import --tpm2 --tpmstate "dir=$d/imp" \
 	--key "file=$K/k256.hex,mode=aes-256-cbc" \
