@@ -298,9 +298,13 @@ ss_print_result(const char *cmd, const char *uri, const char *dest,
 	json_object *o;
 
 	if (!json) {
-		if (rc == SS_EXIT_OK)
-			printf("%s: done%s%s%s\n", cmd, uri ? " ('" : "",
-			    uri ? uri : "", uri ? "')" : "");
+		if (rc != SS_EXIT_OK)
+			return;
+		printf("%s: done", cmd);
+		if (uri != NULL)
+			printf(" ('%s'%s%s%s)", uri, dest ? " -> '" : "",
+			    dest ? dest : "", dest ? "'" : "");
+		printf("\n");
 		return;
 	}
 	snprintf(schema, sizeof(schema), "swtpm_state-%s", cmd);

@@ -356,6 +356,26 @@ else
 	sw_stop c
 fi
 
+# ---- convert to and from a block device (a loop device; root only)
+img=$T/blk.img
+truncate -s 1M "$img"
+if [ "$(id -u)" = 0 ] && loop=$(losetup -f --show "$img" 2>/dev/null); then
+	check_ss "blk: convert to $loop" 0 convert --tpm2 \
+		--tpmstate "dir=$d/s" --to "backend-uri=file://$loop"
+	check_cmd "blk: state on the device in ours" loads ours \
+		"backend-uri=file://$loop" "file=$K/k128.hex" "$pfx"
+	check_ss "blk: rekey on a device refused" 1 rekey --tpm2 \
+		--tpmstate "backend-uri=file://$loop" --key "file=$K/k128.hex" \
+		--new-key "$NEWKEY"
+	check_ss "blk: convert from the device" 0 convert --tpm2 \
+		--tpmstate "backend-uri=file://$loop" --to "dir=$d/fromblk"
+	check_cmd "blk: state from the device in ours" loads ours \
+		"dir=$d/fromblk" "file=$K/k128.hex" "$pfx"
+	losetup -d "$loop"
+else
+	echo "# no loop device: block device conversion not tested"
+fi
+
 # ---- bad input: missing, symlinked, foreign, locked
 mkdir "$T/bad"
 check_ss "bad: no state" 2 verify --tpm2 --tpmstate "dir=$T/bad"
