@@ -46,10 +46,10 @@ struct st_stage {
 	bool		 direct;	/* block device: no temporary */
 	bool		 exists;	/* the final name exists */
 	bool		 committed;
-	int		 pdfd;		/* parent directory of the state */
+	int		 pdfd;	/* parent directory of the state */
 	char		*parent;	/* its path, for messages */
 	char		*base;		/* final name in parent */
-	char		*tmp;		/* temporary name in parent, or NULL */
+	char		*tmp;	/* temporary name in parent, or NULL */
 };
 
 /* Splits the absolute form of path into parent and last component. */
@@ -283,6 +283,97 @@ remove_dir(int pdfd, const char *name)
 	return ret;
 }
 
+/* Mode of the old permanent state file of directory 'base' (0 if none). */
+static mode_t
+perm_mode(const struct st_stage *sg, bool tpm2)
+{
+	char perm[64];
+	struct stat sb;
+	mode_t mode = 0;
+	int dfd;
+
+	dfd = openat(sg->pdfd, sg->base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (dfd < 0)
+		return 0;
+	st_dir_file_name(tpm2, false, ST_PERMALL, "", perm, sizeof(perm));
+	if (fstatat(dfd, perm, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(sb.st_mode))
+		mode = sb.st_mode & 0777;
+	close(dfd);
+	return mode;
+}
+
+/*
+ * The state that exists at the final name: of the right type (into
+ * *sb), a block device only if direct_ok; sets sg->direct and, unless
+ * given, the mode of the new files from the old ones.
+ */
+static enum st_err
+check_old(struct st_stage *sg, struct st_store_cfg *scfg, bool direct_ok,
+    const char *path, struct stat *sb, char *msg, size_t msglen)
+{
+	mode_t m;
+
+	if (fstatat(sg->pdfd, sg->base, sb, AT_SYMLINK_NOFOLLOW) < 0) {
+		st_setmsg(msg, msglen, "cannot stat '%s': %s", path,
+		    strerror(errno));
+		return ST_IO;
+	}
+	if (sg->is_dir != S_ISDIR(sb->st_mode) || (!sg->is_dir &&
+	    !S_ISREG(sb->st_mode) && !S_ISBLK(sb->st_mode))) {
+		st_setmsg(msg, msglen, "'%s' is not a %s", path, sg->is_dir ?
+		    "directory" : "regular file or block device");
+		return ST_INVAL;
+	}
+	if (S_ISBLK(sb->st_mode)) {
+		if (!direct_ok) {
+			st_setmsg(msg, msglen, "cannot replace the state on "
+			    "block device '%s' atomically", path);
+			return ST_INVAL;
+		}
+		sg->direct = true;
+		return ST_OK;
+	}
+	/* the new linear file or blobs keep the old one's mode */
+	m = sg->is_dir ? perm_mode(sg, scfg->tpm2) : sb->st_mode & 07777;
+	if (!scfg->mode_set && m != 0) {
+		scfg->mode = m;
+		scfg->mode_set = true;
+	}
+	return ST_OK;
+}
+
+/* The temporary state beside the old one, and its store. */
+static enum st_err
+make_stage(struct st_stage *sg, const struct st_store_cfg *scfg,
+    const struct stat *sb, const char *path, char *msg, size_t msglen)
+{
+	char *suri = NULL;
+	enum st_err rc;
+
+	rc = make_tmp(sg, sg->exists ? sb->st_mode & 07777 : 0700, msg,
+	    msglen);
+	if (rc != ST_OK)
+		return rc;
+	if (sg->exists && geteuid() == 0 &&
+	    fchownat(sg->pdfd, sg->tmp, sb->st_uid, sb->st_gid,
+	    AT_SYMLINK_NOFOLLOW) < 0) {
+		st_setmsg(msg, msglen, "cannot give '%s' the owner of '%s': "
+		    "%s", sg->tmp, path, strerror(errno));
+		return ST_IO;
+	}
+	if (sg->is_dir && sg->exists &&
+	    (rc = copy_others(sg, scfg->tpm2, msg, msglen)) != ST_OK)
+		return rc;
+	if (asprintf(&suri, "%s%s/%s", sg->is_dir ? "dir://" : "file://",
+	    sg->parent, sg->tmp) < 0)
+		return ST_NOMEM;
+	rc = st_store_open(&sg->store, suri, scfg, msg, msglen, NULL, 0);
+	free(suri);
+	return rc;
+}
+
 enum st_err
 st_stage_open(struct st_stage **out, const char *uri,
     const struct st_store_cfg *cfg, bool direct_ok, char *msg, size_t msglen)
@@ -290,9 +381,7 @@ st_stage_open(struct st_stage **out, const char *uri,
 	struct st_stage *sg;
 	struct st_store_cfg scfg = *cfg;
 	struct stat sb;
-	char *suri = NULL;
 	const char *path;
-	mode_t dmode = 0700;
 	enum st_err rc;
 
 	*out = NULL;
@@ -319,86 +408,18 @@ st_stage_open(struct st_stage **out, const char *uri,
 		rc = ST_IO;
 		goto fail;
 	}
-	if (sg->exists) {
-		if (fstatat(sg->pdfd, sg->base, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
-			st_setmsg(msg, msglen, "cannot stat '%s': %s", path,
-			    strerror(errno));
-			rc = ST_IO;
-			goto fail;
-		}
-		if (sg->is_dir != S_ISDIR(sb.st_mode) ||
-		    (!sg->is_dir && !S_ISREG(sb.st_mode) &&
-		    !S_ISBLK(sb.st_mode))) {
-			st_setmsg(msg, msglen, "'%s' is not a %s", path,
-			    sg->is_dir ? "directory" :
-			    "regular file or block device");
-			rc = ST_INVAL;
-			goto fail;
-		}
-		dmode = sb.st_mode & 07777;
-		if (S_ISBLK(sb.st_mode)) {
-			if (!direct_ok) {
-				st_setmsg(msg, msglen, "cannot replace the "
-				    "state on block device '%s' atomically",
-				    path);
-				rc = ST_INVAL;
-				goto fail;
-			}
-			sg->direct = true;
-		} else if (!sg->is_dir && !scfg.mode_set) {
-			/* the new linear file keeps the old one's mode */
-			scfg.mode = dmode;
-			scfg.mode_set = true;
-		} else if (!scfg.mode_set) {
-			/* the new blobs keep the old permanent state's mode */
-			char perm[64];
-			struct stat psb;
-			int dfd = openat(sg->pdfd, sg->base, O_RDONLY |
-			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-			st_dir_file_name(cfg->tpm2, false, ST_PERMALL, "",
-			    perm, sizeof(perm));
-			if (dfd >= 0 && fstatat(dfd, perm, &psb,
-			    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(psb.st_mode)) {
-				scfg.mode = psb.st_mode & 0777;
-				scfg.mode_set = true;
-			}
-			if (dfd >= 0)
-				close(dfd);
-		}
-	}
+	if (sg->exists && (rc = check_old(sg, &scfg, direct_ok, path, &sb,
+	    msg, msglen)) != ST_OK)
+		goto fail;
 	scfg.lock = false;
 	scfg.readonly = false;
 	scfg.backup = false;
 	scfg.fsync = true;
-	if (sg->direct) {
-		rc = st_store_open(&sg->store, uri, &scfg, msg, msglen, NULL, 0);
-		if (rc != ST_OK)
-			goto fail;
-		*out = sg;
-		return ST_OK;
-	}
-	if ((rc = make_tmp(sg, dmode, msg, msglen)) != ST_OK)
-		goto fail;
-	if (sg->exists && geteuid() == 0 &&
-	    fchownat(sg->pdfd, sg->tmp, sb.st_uid, sb.st_gid,
-	    AT_SYMLINK_NOFOLLOW) < 0) {
-		st_setmsg(msg, msglen, "cannot give '%s' the owner of '%s': "
-		    "%s", sg->tmp, path, strerror(errno));
-		rc = ST_IO;
-		goto fail;
-	}
-	if (sg->is_dir && sg->exists &&
-	    (rc = copy_others(sg, cfg->tpm2, msg, msglen)) != ST_OK)
-		goto fail;
-	if (asprintf(&suri, "%s%s/%s", sg->is_dir ? "dir://" : "file://",
-	    sg->parent, sg->tmp) < 0) {
-		suri = NULL;
-		rc = ST_NOMEM;
-		goto fail;
-	}
-	rc = st_store_open(&sg->store, suri, &scfg, msg, msglen, NULL, 0);
-	free(suri);
+	if (sg->direct)
+		rc = st_store_open(&sg->store, uri, &scfg, msg, msglen, NULL,
+		    0);
+	else
+		rc = make_stage(sg, &scfg, &sb, path, msg, msglen);
 	if (rc != ST_OK)
 		goto fail;
 	*out = sg;

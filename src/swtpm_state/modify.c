@@ -42,10 +42,10 @@ newstate_release(struct newstate *ns)
 
 /* What a subcommand holds; job_release frees and wipes all of it. */
 struct job {
-	struct st_store	*lock;		/* the old state's, while held */
+	struct st_store	*lock;	/* the old state's, while held */
 	struct ss_state	 st;		/* what was read */
 	struct newstate	 ns;		/* what will be written */
-	struct st_key	 key, key2;	/* --key; --new-key or migration */
+	struct st_key	 key, key2; /* --key; the other key */
 };
 
 /* Loads --key and the second key; -1 after a message. */

@@ -16,7 +16,7 @@ struct ss_keyarg {
 };
 
 struct ss_opts {
-	char		*uri;		/* --tpmstate, NULL if not given */
+	char		*uri;	/* --tpmstate, NULL if not given */
 	struct st_store_cfg cfg;	/* its options; tpm2 from --tpm2 */
 	struct ss_keyarg key, migkey, newkey;
 	bool		 newkey_none;	/* --new-key none */
@@ -25,13 +25,14 @@ struct ss_opts {
 	const char	*blob[SS_NSLOTS]; /* --permanent ... files */
 	bool		 encrypted;	/* export --encrypted */
 	bool		 json;
-	bool		 printed;	/* the command printed its output */
+	bool		 printed; /* the command printed its output */
 };
 
 /* "swtpm_state: <message>\n" on stderr. */
 void	 ss_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Loads a given key into out (len 0 if not given); -1 after a message. */
-int	 ss_load_key(struct ss_keyarg *, struct st_key *out, const char *what);
+int	 ss_load_key(struct ss_keyarg *, struct st_key *out,
+	    const char *what);
 
 /* Each returns an exit status (enum ss_exit). */
 int	 ss_cmd_rekey(struct ss_opts *);

@@ -253,7 +253,8 @@ ss_print_verdict(const struct ss_state *st, const char *what, bool json)
 			if (!b->present)
 				continue;
 			printf("%s: %s%s%s\n", b->title,
-			    b->cause == SS_EXIT_OK ? "ok" : cause_name(b->cause),
+			    b->cause == SS_EXIT_OK ? "ok" :
+			    cause_name(b->cause),
 			    b->cause == SS_EXIT_OK ? "" : ": ",
 			    b->cause == SS_EXIT_OK ? "" : b->msg);
 		}

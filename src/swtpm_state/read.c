@@ -289,7 +289,8 @@ ss_unwrap(struct ss_state *st, const struct st_key *key,
 			b->err = st_file_unwrap(b->raw, b->rawlen, key,
 			    &b->plain, &b->plainlen, b->msg, sizeof(b->msg));
 		if (b->err == ST_OK) {
-			some_ok |= b->info.keylen != 0 || b->info.migkeylen != 0;
+			some_ok |= b->info.keylen != 0 ||
+			    b->info.migkeylen != 0;
 			continue;
 		}
 		b->cause = st->blobs ? unwrap_cause(b) : file_cause(b, key);
@@ -305,9 +306,9 @@ ss_unwrap(struct ss_state *st, const struct st_key *key,
 		b = &st->b[i];
 		if (some_ok && b->err == ST_DECRYPT) {
 			b->cause = SS_EXIT_DAMAGED;
-			snprintf(b->msg, sizeof(b->msg), "integrity check (HMAC) "
-			    "failed although the key opens the other blobs: "
-			    "damaged");
+			snprintf(b->msg, sizeof(b->msg), "integrity check "
+			    "(HMAC) failed although the key opens the other "
+			    "blobs: damaged");
 		}
 	}
 	st->cause = SS_EXIT_OK;

@@ -35,15 +35,15 @@ enum ss_slot { SS_PERMANENT, SS_VOLATILE, SS_SAVESTATE, SS_BACKUP,
 
 /* One blob as read and checked. */
 struct ss_blob {
-	const char	*title;		/* "permanent", ..., "backup" */
+	const char	*title;	/* "permanent", ..., "backup" */
 	const char	*name;		/* libtpms name: "permall" */
 	bool		 present;
-	uint8_t		*raw;		/* the stored bytes (or state blob) */
+	uint8_t		*raw;	/* stored bytes or state blob */
 	size_t		 rawlen;
 	enum st_err	 hdr_err;	/* st_blob_inspect */
 	struct st_blob_info info;
 	/* after unwrapping */
-	bool		 tried;		/* unwrapping was attempted */
+	bool		 tried;	/* unwrapping was attempted */
 	enum st_err	 err;		/* of the unwrapping */
 	char		 msg[512];
 	uint8_t		*plain;		/* secure_free */
@@ -55,12 +55,12 @@ struct ss_blob {
 struct ss_state {
 	bool		 tpm2;
 	const char	*uri;		/* NULL for blobs from files */
-	bool		 blobs;		/* migration blobs (export format) */
+	bool		 blobs;	/* migration blobs (export format) */
 	struct ss_blob	 b[SS_NSLOTS];
 	/* libtpms' answer (ss_validate) */
 	bool		 validated;
 	uint32_t	 tpm_rc;
-	enum ss_exit	 cause;		/* the whole state: first cause */
+	enum ss_exit	 cause;	/* the whole state: first cause */
 	char		 reason[600];
 };
 
