@@ -262,6 +262,28 @@ check_tpm_version(struct ss_state *st)
 	    " (add --tpm2)");
 }
 
+/* No state of this TPM version: is there one of the other version? */
+static void
+hint_other_version(const struct ss_opts *o, struct ss_state *st)
+{
+	struct st_store_cfg cfg = o->cfg;
+	struct ss_state other;
+	char msg[ERRLEN];
+	size_t n;
+
+	if (st->cause != SS_EXIT_NOSTATE || o->uri == NULL)
+		return;
+	cfg.tpm2 = !cfg.tpm2;
+	if (ss_read_state(&other, o->uri, &cfg, msg, sizeof(msg)) ==
+	    SS_EXIT_OK && other.b[SS_PERMANENT].present) {
+		n = strlen(st->reason);
+		snprintf(st->reason + n, sizeof(st->reason) - n, " (there is "
+		    "a TPM %s state: %s --tpm2)", cfg.tpm2 ? "2" : "1.2",
+		    cfg.tpm2 ? "add" : "drop");
+	}
+	ss_state_release(&other);
+}
+
 static int
 cmd_verify(struct ss_opts *o, bool migration)
 {
@@ -273,6 +295,7 @@ cmd_verify(struct ss_opts *o, bool migration)
 	    SS_EXIT_OK)
 		return rc;
 	ss_unwrap(&st, &key, &mig);
+	hint_other_version(o, &st);
 	if (migration)
 		check_tpm_version(&st);
 	if (st.cause == SS_EXIT_OK)
