@@ -257,6 +257,14 @@ check_ss "mig: no migration key" 3 check-migration --tpm2 \
 	--permanent "$d/p" --volatile "$d/v"
 check_ss "mig: TPM 1.2 asked for" 8 check-migration \
 	--permanent "$d/p" --volatile "$d/v" --migration-key "file=$K/mk.hex"
+# key sizes: blobs under an AES-256 migration key, an AES-128 key given
+check_ss "mig: export under an AES-256 migration key" 0 export --tpm2 \
+	--tpmstate "$st" --key "file=$K/k128.hex" --migration-key \
+	"file=$K/k256.hex,mode=aes-256-cbc" --permanent "$d/p256"
+check_ss "mig: AES-128 key for AES-256 blobs" 3 check-migration --tpm2 \
+	--permanent "$d/p256" --migration-key "file=$K/mk.hex"
+check_re "mig: the message names the key size" "256 bit key" \
+	"$(cat "$T/ss.out")"
 head -c 1000 "$d/p" >"$d/p.cut"
 check_ss "mig: damaged (truncated) blob" 4 check-migration --tpm2 \
 	--permanent "$d/p.cut" --volatile "$d/v" \
@@ -406,6 +414,18 @@ then
 	check_cmd "bad: swtpm still serves its state" m_verify r "$pfx"
 else
 	notok "bad: start swtpm"
+fi
+sw_stop r
+# a linear file locked by a running swtpm (lock=true)
+lst="backend-uri=file://$d/locked.lin"
+check_ss "bad: convert to a linear file" 0 convert --tpm2 \
+	--tpmstate "dir=$d/s" --to "$lst"
+if m_start ours r "$lst,lock=true" --key "file=$K/k128.hex"; then
+	check_ss "bad: rekey of a locked linear file" 7 rekey --tpm2 \
+		--tpmstate "$lst" --key "file=$K/k128.hex" --new-key none
+	check_cmd "bad: swtpm still serves the linear file" m_verify r "$pfx"
+else
+	notok "bad: start swtpm on the linear file"
 fi
 sw_stop r
 t_done
