@@ -42,6 +42,7 @@ static const char usage_text[] =
 "                                       encrypted with the state key\n"
 "  --json                               JSON output\n"
 "  -h, --help                           this text\n"
+"  --version                            the version\n"
 "\n"
 "Exit status: 0 ok, 1 error, 2 no state, 3 wrong key, 4 damaged,\n"
 "5 unsupported version, 6 refused by libtpms, 7 in use by a running\n"
@@ -334,6 +335,10 @@ main(int argc, char **argv)
 		if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
 		    strcmp(argv[1], "--help") == 0)) {
 			fputs(usage_text, stdout);
+			return 0;
+		}
+		if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+			printf("swtpm_state (swtpm-ng) %s\n", PACKAGE_VERSION);
 			return 0;
 		}
 		fputs(usage_text, stderr);
