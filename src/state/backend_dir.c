@@ -45,13 +45,45 @@ struct dir_be {
 	struct st_stamp	 stamp[ST_BLOB_NKINDS];
 };
 
+void
+st_dir_file_name(bool tpm2, bool tmp, const char *name, const char *suffix,
+    char *buf, size_t buflen)
+{
+	snprintf(buf, buflen, "%s%s-00.%s%s", tmp ? "TMP" : "tpm",
+	    tpm2 ? "2" : "", name, suffix);
+}
+
+bool
+st_dir_own_file(bool tpm2, const char *fname)
+{
+	static const char *const sfx[] = { "", ".bak", ".tmp" };
+	char n[NAMEBUF];
+	int k;
+	size_t i;
+
+	if (strcmp(fname, LOCK_NAME) == 0)
+		return true;
+	for (k = 0; k < ST_BLOB_NKINDS; k++) {
+		for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+			st_dir_file_name(tpm2, false, st_blob_desc(k)->name,
+			    sfx[i], n, sizeof(n));
+			if (strcmp(fname, n) == 0)
+				return true;
+		}
+		st_dir_file_name(tpm2, true, st_blob_desc(k)->name, "", n,
+		    sizeof(n));
+		if (strcmp(fname, n) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* final: tpm[2]-00.<name>; temp: TMP[2]-00.<name> (§2.1). */
 static void
 blob_name(const struct st_store *st, bool tmp, const char *name, char *buf,
     size_t buflen)
 {
-	snprintf(buf, buflen, "%s%s-00.%s", tmp ? "TMP" : "tpm",
-	    st->cfg.tpm2 ? "2" : "", name);
+	st_dir_file_name(st->cfg.tpm2, tmp, name, "", buf, buflen);
 }
 
 /* <final permall name>.bak and .tmp (the swap temp of §2.1). */
@@ -59,8 +91,8 @@ static void
 backup_name(const struct st_store *st, const char *suffix, char *buf,
     size_t buflen)
 {
-	snprintf(buf, buflen, "tpm%s-00.%s%s", st->cfg.tpm2 ? "2" : "",
-	    ST_PERMALL, suffix);
+	st_dir_file_name(st->cfg.tpm2, false, ST_PERMALL, suffix, buf,
+	    buflen);
 }
 
 /* DIR/name, for messages. */
@@ -331,13 +363,16 @@ fix_mode(const struct st_store *st, int fd, const struct stat *sb)
 	}
 }
 
+/*
+ * Reads the file fname of the directory; stamps it into 'stamp' (may be
+ * NULL). ST_NOENT if it is missing.
+ */
 static enum st_err
-dir_load(struct st_store *st, const char *name, uint8_t **buf, size_t *len,
-    char *msg, size_t msglen)
+read_file(struct st_store *st, const char *fname, struct st_stamp *stamp,
+    uint8_t **buf, size_t *len, char *msg, size_t msglen)
 {
 	struct dir_be *d = st->priv;
-	struct st_stamp *stamp = &d->stamp[st_name_index(name)];
-	char fname[NAMEBUF], path[PATHBUF];
+	char path[PATHBUF];
 	struct stat sb;
 	uint8_t *b = NULL;
 	size_t size, done = 0;
@@ -345,10 +380,10 @@ dir_load(struct st_store *st, const char *name, uint8_t **buf, size_t *len,
 	enum st_err rc;
 	int fd, saved;
 
-	st_stamp_clear(stamp);
+	if (stamp != NULL)
+		st_stamp_clear(stamp);
 	if ((rc = check_dir(st, msg, msglen)) != ST_OK)
 		return rc;
-	blob_name(st, false, name, fname, sizeof(fname));
 	shown(st, fname, path, sizeof(path));
 	fd = st_open_file(d->dfd, fname, O_RDONLY, 0, false, "state file",
 	    path, &sb, msg, msglen);
@@ -385,30 +420,33 @@ dir_load(struct st_store *st, const char *name, uint8_t **buf, size_t *len,
 	 * The stat from before the read: a write racing with the read has
 	 * a later mtime or other bytes, so the stamp errs towards "changed".
 	 */
-	st_stamp_take(stamp, &sb, b, size);
+	if (stamp != NULL)
+		st_stamp_take(stamp, &sb, b, size);
 	*buf = b;
 	*len = size;
 	return ST_OK;
 }
 
-static ssize_t
-fs_write_all(int fd, const uint8_t *p, size_t n)
+static enum st_err
+dir_load(struct st_store *st, const char *name, uint8_t **buf, size_t *len,
+    char *msg, size_t msglen)
 {
-	size_t done = 0;
-	ssize_t r;
+	struct dir_be *d = st->priv;
+	char fname[NAMEBUF];
 
-	while (done < n) {
-		r = st_fs.write(fd, p + done, n - done);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			if (r == 0)
-				errno = EIO;
-			return -1;
-		}
-		done += (size_t)r;
-	}
-	return (ssize_t)done;
+	blob_name(st, false, name, fname, sizeof(fname));
+	return read_file(st, fname, &d->stamp[st_name_index(name)], buf, len,
+	    msg, msglen);
+}
+
+static enum st_err
+dir_load_backup(struct st_store *st, uint8_t **buf, size_t *len, char *msg,
+    size_t msglen)
+{
+	char fname[NAMEBUF];
+
+	backup_name(st, ".bak", fname, sizeof(fname));
+	return read_file(st, fname, NULL, buf, len, msg, msglen);
 }
 
 /* Opens the temp file, replacing a stale one (O_EXCL, no symlinks). */
@@ -534,7 +572,7 @@ dir_save(struct st_store *st, const char *name, const uint8_t *buf,
 		return ST_IO;
 	}
 	what = "writing";
-	if (fs_write_all(fd, buf, len) < 0)
+	if (st_write_all(fd, buf, len) < 0)
 		goto fail;
 	what = "syncing";
 	if (st->cfg.fsync && st_fs.fsync(fd) < 0)
@@ -794,5 +832,6 @@ const struct st_backend st_backend_dir = {
 	.where = dir_where,
 	.backup_prepare = dir_backup_prepare,
 	.backup_swap = dir_backup_swap,
+	.load_backup = dir_load_backup,
 	.unchanged = dir_unchanged,
 };

@@ -158,3 +158,23 @@ st_owned(const struct stat *sb)
 {
 	return sb->st_uid == geteuid();
 }
+
+ssize_t
+st_write_all(int fd, const uint8_t *p, size_t n)
+{
+	size_t done = 0;
+	ssize_t r;
+
+	while (done < n) {
+		r = st_fs.write(fd, p + done, n - done);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = EIO;
+			return -1;
+		}
+		done += (size_t)r;
+	}
+	return (ssize_t)done;
+}

@@ -106,6 +106,8 @@ int		 st_setlk(int fd, short type);
 int		 st_open_file(int dfd, const char *name, int flags, mode_t mode,
 		    bool blk_ok, const char *what, const char *shown,
 		    struct stat *sb, char *msg, size_t msglen);
+/* Writes all n bytes through st_fs.write; n, or -1 with errno set. */
+ssize_t		 st_write_all(int fd, const uint8_t *p, size_t n);
 /* True if the file is ours (euid): only then may we chmod it. */
 bool		 st_owned(const struct stat *sb);
 
@@ -172,6 +174,9 @@ struct st_backend {
 			    size_t msglen);
 	enum st_err	(*backup_swap)(struct st_store *, char *msg,
 			    size_t msglen);
+	/* Reads the backup of the permanent state (NULL: none kept). */
+	enum st_err	(*load_backup)(struct st_store *, uint8_t **buf,
+			    size_t *len, char *msg, size_t msglen);
 	/* See st_store_unchanged (NULL: never provable). */
 	bool		(*unchanged)(struct st_store *, const char *name);
 };
@@ -186,6 +191,16 @@ struct st_store {
 
 extern const struct st_backend st_backend_dir;
 extern const struct st_backend st_backend_file;
+
+/*
+ * Directory backend names (§2.1): "tpm2-00.<name><suffix>", with tmp
+ * "TMP2-00.<name><suffix>" (no "2" for TPM 1.2). st_dir_own_file: true
+ * for every name the directory backend of this TPM version uses (blobs,
+ * temps, backup, backup swap temp, .lock).
+ */
+void		 st_dir_file_name(bool tpm2, bool tmp, const char *name,
+		    const char *suffix, char *buf, size_t buflen);
+bool		 st_dir_own_file(bool tpm2, const char *fname);
 
 /* The enum st_blob_kind of a blob name; -1 if unknown (names.c). */
 int		 st_name_index(const char *name);

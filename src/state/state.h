@@ -227,6 +227,13 @@ enum st_err	 st_store_backup_prepare(struct st_store *, char *msg,
 		    size_t msglen);
 enum st_err	 st_store_backup_swap(struct st_store *, char *msg,
 		    size_t msglen);
+/*
+ * Reads the backup of the permanent state ("<permall>.bak", whether or
+ * not cfg.backup is set) like st_store_load; ST_NOENT if there is none
+ * or the backend keeps none (file://).
+ */
+enum st_err	 st_store_load_backup(struct st_store *, uint8_t **buf,
+		    size_t *len, char *msg, size_t msglen);
 /* True after a successful st_store_lock until st_store_unlock. */
 bool		 st_store_is_locked(const struct st_store *);
 /*
@@ -257,6 +264,42 @@ enum st_err	 st_store_size(struct st_store *, const char *name,
 /* Path of a blob for messages ("DIR/tpm2-00.permall", "FILE (permall)"). */
 void		 st_store_where(const struct st_store *, const char *name,
 		    char *buf, size_t buflen);
+
+/*
+ * Whole-state replacement (stage.c has the scheme): a new state built
+ * under a temporary name beside 'uri' and put in its place by one
+ * rename, so that a crash leaves the whole old or the whole new state.
+ * The caller holds the old state's lock (if any) for the whole time.
+ *
+ * st_stage_open: prepares the temporary state; for dir:// it already
+ * holds copies of the directory's other files (another TPM version's,
+ * ...; anything but regular files is refused: ST_INVAL). 'uri' need not
+ * exist (its parent must). A block device is written in place, without
+ * a temporary, only if direct_ok (else ST_INVAL). cfg gives tpm2 and the
+ * mode (if not mode_set: the old permanent state file's, or the old
+ * linear file's); lock, backup and readonly are ignored, fsync is
+ * always on.
+ * st_stage_store: the store to st_store_save the new blobs into (owned
+ * by the stage). st_stage_save_backup: the backup of the permanent
+ * state (dir:// only), before the permanent state is saved.
+ * st_stage_commit: puts the new state in place (ST_IO: the old one is
+ * still there); 'notice' reports litter it could not remove. The stage
+ * must still be freed. st_stage_free: without a commit, removes the
+ * temporary state. st_stage_sweep: removes temporaries a crash left
+ * beside 'uri'; call it only with the state's lock held.
+ */
+struct st_stage;
+
+enum st_err	 st_stage_open(struct st_stage **, const char *uri,
+		    const struct st_store_cfg *cfg, bool direct_ok, char *msg,
+		    size_t msglen);
+struct st_store	*st_stage_store(struct st_stage *);
+enum st_err	 st_stage_save_backup(struct st_stage *, bool tpm2,
+		    const uint8_t *buf, size_t len, char *msg, size_t msglen);
+enum st_err	 st_stage_commit(struct st_stage *, char *notice,
+		    size_t noticelen, char *msg, size_t msglen);
+void		 st_stage_free(struct st_stage *);
+enum st_err	 st_stage_sweep(const char *uri, char *msg, size_t msglen);
 
 /*
  * Test seam: every file system call of the backends goes through this

@@ -156,6 +156,17 @@ st_store_load(struct st_store *st, const char *name, uint8_t **buf,
 }
 
 enum st_err
+st_store_load_backup(struct st_store *st, uint8_t **buf, size_t *len,
+    char *msg, size_t msglen)
+{
+	*buf = NULL;
+	*len = 0;
+	if (st->be->load_backup == NULL)
+		return ST_NOENT;
+	return st->be->load_backup(st, buf, len, msg, msglen);
+}
+
+enum st_err
 st_store_save(struct st_store *st, const char *name, const uint8_t *buf,
     size_t len, char *msg, size_t msglen)
 {

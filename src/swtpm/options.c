@@ -457,8 +457,25 @@ static const struct so_desc key_desc[K_N] = {
 	[K_PWDFD] = { "pwdfd", SO_INT },
 };
 
+/* Formats one message into err; returns -1. */
 static int
-key_check(struct st_keyopt *k, char **pathbuf, const struct so_val *v)
+seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+key_check(struct st_keyopt *k, char **pathbuf, const struct so_val *v,
+    char *err, size_t errlen)
 {
 	const char *fmt = v[K_FORMAT].set ? v[K_FORMAT].str : "hex";
 	const char *mode = v[K_MODE].set ? v[K_MODE].str : "aes-128-cbc";
@@ -467,20 +484,21 @@ key_check(struct st_keyopt *k, char **pathbuf, const struct so_val *v)
 
 	/* state-storage.md §7; the order of the checks is the reference's */
 	if (!v[K_FILE].set && fd == -1 && !v[K_PWDFILE].set && pwdfd == -1)
-		return fail("Either file=, fd=, pwdfile=, or pwdfd= is "
-		    "required for key option");
+		return seterr(err, errlen, "Either file=, fd=, pwdfile=, or "
+		    "pwdfd= is required for key option");
 	if (strcmp(fmt, "hex") == 0)
 		k->fmt = ST_KEY_HEX;
 	else if (strcmp(fmt, "binary") == 0)
 		k->fmt = ST_KEY_BINARY;
 	else
-		return fail("Unknown key format '%s'.", fmt);
+		return seterr(err, errlen, "Unknown key format '%s'.", fmt);
 	if (strcmp(mode, "aes-cbc") == 0 || strcmp(mode, "aes-128-cbc") == 0)
 		k->keylen = 16;
 	else if (strcmp(mode, "aes-256-cbc") == 0)
 		k->keylen = 32;
 	else
-		return fail("Unknown encryption mode '%s'.", mode);
+		return seterr(err, errlen, "Unknown encryption mode '%s'.",
+		    mode);
 
 	if (v[K_FILE].set) {
 		k->src = ST_KEY_FILE;
@@ -495,7 +513,7 @@ key_check(struct st_keyopt *k, char **pathbuf, const struct so_val *v)
 		else if (strcmp(kdf, "sha512") == 0)
 			k->kdf = ST_KDF_SHA512;
 		else
-			return fail("Unknown kdf '%s'.", kdf);
+			return seterr(err, errlen, "Unknown kdf '%s'.", kdf);
 		if (v[K_PWDFILE].set) {
 			k->src = ST_KEY_PWDFILE;
 			*pathbuf = vstr(&v[K_PWDFILE]);
@@ -510,18 +528,34 @@ key_check(struct st_keyopt *k, char **pathbuf, const struct so_val *v)
 	return 0;
 }
 
+int
+sw_keyopt_parse(const char *s, struct st_keyopt *k, char **pathbuf,
+    char *err, size_t errlen)
+{
+	struct so_val v[K_N];
+	char msg[ERRLEN];
+	int rc;
+
+	keyopt_init(k);
+	free(*pathbuf);
+	*pathbuf = NULL;
+	if (so_parse(s, key_desc, v, K_N, msg, sizeof(msg)) < 0)
+		return seterr(err, errlen, "Error parsing key options: %s",
+		    msg);
+	rc = key_check(k, pathbuf, v, err, errlen);
+	so_vals_free(v, K_N);
+	return rc;
+}
+
 static int
 do_key(struct st_keyopt *k, char **pathbuf, bool *given, const char *s)
 {
-	struct so_val v[K_N];
+	char err[ERRLEN];
 	int rc;
 
-	if (subopts(s, key_desc, v, K_N, "key"))
-		return 1;
-	rc = key_check(k, pathbuf, v);
-	so_vals_free(v, K_N);
+	rc = sw_keyopt_parse(s, k, pathbuf, err, sizeof(err));
 	*given = rc == 0;
-	return rc;
+	return rc == 0 ? 0 : fail("%s", err);
 }
 
 /* ---------------------------------------------------------------- --pid */
@@ -589,48 +623,63 @@ static const struct so_desc state_desc[S_N] = {
 };
 
 static int
-state_check(struct sw_opts *o, const struct so_val *v)
+state_check(char **uri, struct st_store_cfg *cfg, const struct so_val *v,
+    char *err, size_t errlen)
 {
 	bool lock_default = true;
 
 	if (v[S_DIR].set) {
-		if (asprintf(&o->state_uri, "dir://%s", v[S_DIR].str) < 0) {
-			o->state_uri = NULL;
-			return fail("Out of memory.");
+		if (asprintf(uri, "dir://%s", v[S_DIR].str) < 0) {
+			*uri = NULL;
+			return seterr(err, errlen, "Out of memory.");
 		}
 	} else if (v[S_URI].set) {
-		o->state_uri = vstr(&v[S_URI]);
+		*uri = vstr(&v[S_URI]);
 		lock_default = strncmp(v[S_URI].str, "file://", 7) != 0;
 	} else {
-		return fail("The dir or backend-uri parameters is "
-		    "required for the tpmstate option.");
+		return seterr(err, errlen, "The dir or backend-uri parameters "
+		    "is required for the tpmstate option.");
 	}
-	if (v[S_BACKUP].b && strncmp(o->state_uri, "dir://", 6) != 0)
-		return fail("Error: the backup parameter of --tpmstate "
-		    "needs the directory backend");
-	o->state_given = true;
-	o->state_cfg.mode_set = v[S_MODE].set;
-	o->state_cfg.mode = v[S_MODE].set ? v[S_MODE].mode : 0600;
-	o->state_cfg.lock = v[S_LOCK].set ? v[S_LOCK].b : lock_default;
+	if (v[S_BACKUP].b && strncmp(*uri, "dir://", 6) != 0)
+		return seterr(err, errlen, "Error: the backup parameter of "
+		    "--tpmstate needs the directory backend");
+	cfg->mode_set = v[S_MODE].set;
+	cfg->mode = v[S_MODE].set ? v[S_MODE].mode : 0600;
+	cfg->lock = v[S_LOCK].set ? v[S_LOCK].b : lock_default;
 	/* we fsync by default; the reference only with fsync (STYLE §7) */
-	o->state_cfg.fsync = v[S_FSYNC].set ? v[S_FSYNC].b : true;
-	o->state_cfg.backup = v[S_BACKUP].b;
+	cfg->fsync = v[S_FSYNC].set ? v[S_FSYNC].b : true;
+	cfg->backup = v[S_BACKUP].b;
 	return 0;
+}
+
+int
+sw_stateopt_parse(const char *s, char **uri, struct st_store_cfg *cfg,
+    char *err, size_t errlen)
+{
+	struct so_val v[S_N];
+	char msg[ERRLEN];
+	int rc;
+
+	free(*uri);
+	*uri = NULL;
+	if (so_parse(s, state_desc, v, S_N, msg, sizeof(msg)) < 0)
+		return seterr(err, errlen, "Error parsing tpmstate options: "
+		    "%s", msg);
+	rc = state_check(uri, cfg, v, err, errlen);
+	so_vals_free(v, S_N);
+	return rc;
 }
 
 static int
 do_tpmstate(struct sw_opts *o, const char *s)
 {
-	struct so_val v[S_N];
-	int rc;
+	char err[ERRLEN];
 
-	free(o->state_uri);
-	o->state_uri = NULL;
-	if (subopts(s, state_desc, v, S_N, "tpmstate"))
-		return 1;
-	rc = state_check(o, v);
-	so_vals_free(v, S_N);
-	return rc;
+	if (sw_stateopt_parse(s, &o->state_uri, &o->state_cfg, err,
+	    sizeof(err)) < 0)
+		return fail("%s", err);
+	o->state_given = true;
+	return 0;
 }
 
 /* --------------------------------------- --seccomp, --flags, --migration */

@@ -127,4 +127,24 @@ struct sw_opts {
 int	 sw_opts_parse(struct sw_opts *, int argc, char **argv);
 void	 sw_opts_release(struct sw_opts *);
 
+/*
+ * The parsers of single option strings, for the other programs that take
+ * the same options (swtpm_state). Each returns 0, or -1 with the message
+ * swtpm would print (without "swtpm: ") in err.
+ *
+ * sw_keyopt_parse: a --key / --migration-key string into k (reset first,
+ * defaults as swtpm's). *pathbuf (freed first, then NULL or a string the
+ * caller frees) holds the file= / pwdfile= path k->path points to.
+ * Opens and reads nothing.
+ *
+ * sw_stateopt_parse: a --tpmstate string. *uri (freed first) receives a
+ * "dir://..." or the backend-uri, which the caller frees; cfg receives
+ * mode, lock (default true, false for file://), fsync (default true)
+ * and backup; its other members are left alone.
+ */
+int	 sw_keyopt_parse(const char *s, struct st_keyopt *k, char **pathbuf,
+	    char *err, size_t errlen);
+int	 sw_stateopt_parse(const char *s, char **uri,
+	    struct st_store_cfg *cfg, char *err, size_t errlen);
+
 #endif

@@ -23,7 +23,7 @@ check_re "the tool path is this build's bindir" \
 	"$(grep '^create_certs_tool =' "$etc/swtpm_setup.conf")"
 check "no unsubstituted placeholder" "" \
 	"$(grep -l '@[a-z]*dir@' "$etc"/* 2>/dev/null)"
-for m in swtpm.8 swtpm_setup.conf.5 swtpm-localca.conf.5 \
+for m in swtpm.8 swtpm_state.8 swtpm_setup.conf.5 swtpm-localca.conf.5 \
 	swtpm-localca.options.5; do
 	check "man page $m" 1 "$(find "$D" -name "$m" | wc -l)"
 done

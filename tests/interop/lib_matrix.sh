@@ -31,6 +31,13 @@
 #   m_setblob NAME TYPE SFLAGS HEXFILE  raw CMD_SET_STATEBLOB; returns 1
 #                      (and prints the reply) unless the result is 0
 #   m_diag NAME           print the tail of NAME's log/output as comments
+#   m_need_tools          skip the test (exit 77) without tpm2-tools or
+#                      their swtpm TCTI
+#   m_state_of DIR CFG    print the --tpmstate value of a new state in DIR
+#                      (made if missing): backend-uri=file://DIR/state.lin
+#                      for CFG "linear", else dir=DIR
+#   m_keys DIR            write the matrix's key files into DIR (new):
+#                      k128.hex, k128.bin, k256.hex, pw, mk.hex, mk2.hex
 
 M_REF=${SWTPM_REF:-/usr/bin/swtpm}
 M_REF_IOCTL=${SWTPM_IOCTL_REF:-/usr/bin/swtpm_ioctl}
@@ -215,4 +222,37 @@ m_setblob()
 		return 1
 	fi
 	return 0
+}
+
+m_need_tools()
+{
+	t_need tpm2_startup tpm2_nvdefine tpm2_nvwrite tpm2_nvread \
+		tpm2_createprimary tpm2_evictcontrol tpm2_readpublic \
+		tpm2_pcrextend tpm2_pcrread tpm2_flushcontext
+	if ! have_tcti_swtpm; then
+		echo "SKIP: libtss2-tcti-swtpm not installed"
+		exit 77
+	fi
+}
+
+m_keys()
+{
+	mkdir "$1" || return 1
+	echo 00112233445566778899aabbccddeeff >"$1/k128.hex"
+	fromhex 0f1e2d3c4b5a69788796a5b4c3d2e1f0 >"$1/k128.bin"
+	echo 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f \
+		>"$1/k256.hex"
+	printf 'correct horse battery staple\n' >"$1/pw"
+	echo 0x8899aabbccddeeff0011223344556677 >"$1/mk.hex"
+	echo 0x8899aabbccddeeff0011223344556678 >"$1/mk2.hex"
+}
+
+m_state_of()
+{
+	mkdir -p "$1"
+	if [ "$2" = linear ]; then
+		echo "backend-uri=file://$1/state.lin"
+	else
+		echo "dir=$1"
+	fi
 }

@@ -20,23 +20,9 @@ for b in "$M_REF" "$M_REF_IOCTL" "$M_OUR_IOCTL"; do
 		exit 77
 	fi
 done
-t_need tpm2_startup tpm2_nvdefine tpm2_nvwrite tpm2_nvread \
-	tpm2_createprimary tpm2_evictcontrol tpm2_readpublic tpm2_pcrextend \
-	tpm2_pcrread tpm2_flushcontext
-if ! have_tcti_swtpm; then
-	echo "SKIP: libtss2-tcti-swtpm not installed"
-	exit 77
-fi
-
+m_need_tools
 K=$T/keys
-mkdir "$K"
-echo 00112233445566778899aabbccddeeff >"$K/k128.hex"
-fromhex 0f1e2d3c4b5a69788796a5b4c3d2e1f0 >"$K/k128.bin"
-echo 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f \
-	>"$K/k256.hex"
-printf 'correct horse battery staple\n' >"$K/pw"
-echo 0x8899aabbccddeeff0011223344556677 >"$K/mk.hex"
-echo 0x8899aabbccddeeff0011223344556678 >"$K/mk2.hex"
+m_keys "$K"
 
 # configuration name -> extra daemon arguments (word-split; no spaces in $T)
 # M_CONFIGS selects a subset (for debugging)
@@ -63,17 +49,6 @@ declare -A SAVEFLAGS=([migkey]=0006 [libvirt]=0016)
 declare -A ENCFLAGS=([aes128-hex]=0005 [aes128-bin]=0005 [aes256]=000d
 	[pwd-pbkdf2]=000d [pwd-sha512]=0005 [libvirt]=001f)
 MATRIX=()
-
-# state argument for a new directory $1 of configuration $2
-state_of()
-{
-	mkdir -p "$1"
-	if [ "$2" = linear ]; then
-		echo "backend-uri=file://$1/state.lin"
-	else
-		echo "dir=$1"
-	fi
-}
 
 cell()
 {
@@ -164,7 +139,7 @@ one_direction()
 	args=(${ARGS[$cfg]})
 	d=$T/$cfg-$src-$dst
 	pfx=$d/exp
-	if ! create "$cfg" "$src" "$(state_of "$d/s" "$cfg")" "$pfx" \
+	if ! create "$cfg" "$src" "$(m_state_of "$d/s" "$cfg")" "$pfx" \
 		"${args[@]}"; then
 		m_diag c
 		sw_stop c
@@ -176,7 +151,7 @@ one_direction()
 	fi
 
 	res=FAIL
-	if m_start "$dst" f "$(state_of "$d/s" "$cfg")" "${args[@]}" &&
+	if m_start "$dst" f "$(m_state_of "$d/s" "$cfg")" "${args[@]}" &&
 		m_verify f "$pfx"; then
 		res=PASS
 	else
@@ -190,7 +165,7 @@ one_direction()
 		res=FAIL
 		raw=0
 		[ $kind = blob ] || raw=1
-		if m_start "$dst" b "$(state_of "$d/$kind" "$cfg")" \
+		if m_start "$dst" b "$(m_state_of "$d/$kind" "$cfg")" \
 			"${args[@]}" && RAW=$raw load_blobs b "$pfx" &&
 			m_verify b "$pfx"; then
 			res=PASS
@@ -218,7 +193,7 @@ bad_load()
 		res=FAIL
 		if ! [ -s "$blob" ]; then
 			echo "# no $src blob"
-		elif m_start "$dst" n "$(state_of "$d-$src" "$cfg")" "$@" &&
+		elif m_start "$dst" n "$(m_state_of "$d-$src" "$cfg")" "$@" &&
 			m_ioctl n --stop; then
 			if m_ioctl n --load permanent "$blob"; then
 				echo "# $dst ($what): --load of a $src blob" \
