@@ -9,7 +9,9 @@
 # check-migration with a migration key: yes for good blobs, no with the
 # right exit code for a damaged blob, a wrong migration key, a newer
 # libtpms state format and the other TPM version, each as swtpm_ioctl
-# --load into a running swtpm says. Bad input leaves files untouched.
+# --load into a running swtpm says; TPM 1.2 states of both swtpms
+# (info, verify, check-migration, rekey served again by both). Bad input
+# leaves files untouched.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/common.sh"
 T_WATCHDOG=${T_WATCHDOG:-400}
@@ -89,12 +91,12 @@ loads()
 	return $rc
 }
 
-# inits IMPL STATE KEYVAL: does IMPL's swtpm, started on a copy of STATE
-# with that key, answer CMD_INIT with success? (0 yes, 1 no, 2 did not
-# start)
+# inits IMPL STATE KEYVAL [VERSIONOPT]: does IMPL's swtpm, started on a
+# copy of STATE with that key, answer CMD_INIT with success? (0 yes, 1
+# no, 2 did not start) VERSIONOPT: --tpm2 (default) or "" for TPM 1.2
 inits()
 {
-	local impl=$1 state=$2 kv=$3 port bin=$SWTPM rc=1 src
+	local impl=$1 state=$2 kv=$3 ver=${4---tpm2} port bin=$SWTPM rc=1 src
 	[ "$impl" = ours ] || bin=$M_REF
 	# on a copy: a successful INIT consumes the volatile state
 	rm -rf "$T/ic"
@@ -113,7 +115,8 @@ inits()
 	esac
 	port=$(free_port)
 	# shellcheck disable=SC2046
-	SWTPM=$bin sw_start i socket --tpm2 --tpmstate "$state" \
+	# shellcheck disable=SC2086 # no option for TPM 1.2
+	SWTPM=$bin sw_start i socket $ver --tpmstate "$state" \
 		--server "type=tcp,port=$port" \
 		--ctrl "type=tcp,port=$((port + 1))" $(keyargs "$kv") || return 2
 	wait_for 10 "$M_OUR_IOCTL" --tcp "127.0.0.1:$((port + 1))" -c \
@@ -383,6 +386,51 @@ if [ "$(id -u)" = 0 ] && loop=$(losetup -f --show "$img" 2>/dev/null); then
 else
 	echo "# no loop device: block device conversion not tested"
 fi
+
+# ---- TPM 1.2: states made by each swtpm (no --tpm2), verified, re-keyed
+# and served again by both
+for impl in $IMPLS; do
+	s12="$T/tpm12-$impl"
+	mkdir "$s12"
+	bin=$SWTPM
+	[ "$impl" = ours ] || bin=$M_REF
+	port=$(free_port)
+	SWTPM=$bin sw_start m12 socket --tpmstate "dir=$s12" \
+		--server "type=tcp,port=$port" \
+		--ctrl "type=tcp,port=$((port + 1))" \
+		--key "${KEY[pwd-pbkdf2]}" --flags not-need-init
+	wait_for 10 "$M_OUR_IOCTL" --tcp "127.0.0.1:$((port + 1))" -c \
+		>/dev/null 2>&1
+	"$M_OUR_IOCTL" --tcp "127.0.0.1:$((port + 1))" -s >/dev/null 2>&1
+	sw_stop m12
+	if ! [ -s "$s12/tpm-00.permall" ]; then
+		notok "tpm12 $impl: no state made"
+		continue
+	fi
+	check_ss "tpm12 $impl: info" 0 info --tpmstate "dir=$s12"
+	check_cmd "tpm12 $impl: info names TPM 1.2" grep -q "(TPM 1.2)" \
+		"$T/ss.out"
+	check_cmd "tpm12 $impl: info names the key size" grep -q "AES-256" \
+		"$T/ss.out"
+	check_ss "tpm12 $impl: verify" 0 verify --tpmstate "dir=$s12" \
+		--key "${KEY[pwd-pbkdf2]}"
+	check_ss "tpm12 $impl: verify without a key" 3 verify \
+		--tpmstate "dir=$s12"
+	check_ss "tpm12 $impl: verify with --tpm2" 2 verify --tpm2 \
+		--tpmstate "dir=$s12" --key "${KEY[pwd-pbkdf2]}"
+	check_ss "tpm12 $impl: check-migration" 0 check-migration \
+		--tpmstate "dir=$s12" --key "${KEY[pwd-pbkdf2]}"
+	check_ss "tpm12 $impl: rekey" 0 rekey --tpmstate "dir=$s12" \
+		--key "${KEY[pwd-pbkdf2]}" --new-key "$NEWKEY"
+	for other in $IMPLS; do
+		inits "$other" "dir=$s12" "$NEWKEY" ""
+		check_cmd "tpm12 $impl: $other swtpm INITs it with the new key" \
+			[ $? = 0 ]
+		inits "$other" "dir=$s12" "${KEY[pwd-pbkdf2]}" ""
+		check_cmd "tpm12 $impl: $other swtpm refuses the old key" \
+			[ $? = 1 ]
+	done
+done
 
 # ---- bad input: missing, symlinked, foreign, locked
 mkdir "$T/bad"
