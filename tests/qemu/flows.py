@@ -82,16 +82,18 @@ def after_move(vm, v, pcrs):
 	      "PCR 16 extend works after the move")
 
 
-def save_restore(rig, tpm, vm, machine="x86-tis"):
+def save_restore(rig, tpm, vm):
 	"""Save the running VM into a file, quit, restore it in a new QEMU
-	and emulator on the same state dir; returns (tpm, vm) of the new."""
+	(same machine and disk) and emulator on the same state dir; returns
+	(tpm, vm) of the new."""
 	v, pcrs = prime(vm)
 	f = os.path.join(rig.tmp, "vm.state")
-	vm.qmp.cmd("migrate", uri="exec:cat > '%s'" % f)
+	vm.migrate("exec:cat > '%s'" % f)
 	check(vm.wait_migration() == "completed", "saved the VM into a file")
 	shutdown(vm, tpm)
 	tpm2 = Swtpm(rig, tpm.binary, tpm.dir, tag="tpm-r", tpm2=tpm.tpm2)
-	vm2 = Vm(rig, "vm-r", tpm2, machine=machine, incoming=True)
+	vm2 = Vm(rig, "vm-r", tpm2, machine=vm.machine, disk=vm.disk,
+		 incoming=True)
 	vm2.qmp.cmd("migrate-incoming", uri="exec:cat < '%s'" % f)
 	vm2.qmp.wait_event("RESUME")
 	after_move(vm2, v, pcrs)
@@ -149,22 +151,22 @@ def incoming_tcp(vm):
 		time.sleep(0.05)
 
 
-def migrate_to(rig, tpm_a, vm_a, dst_bin, dst_opts=None, machine="x86-tis",
-	       expect_ok=True):
-	"""Migrate the running vm_a over loopback TCP to a new QEMU with a
-	new dst_bin emulator. On success returns (tpm, vm) of the
+def migrate_to(rig, tpm_a, vm_a, dst_bin, dst_opts=None, expect_ok=True):
+	"""Migrate the running vm_a over loopback TCP to a new QEMU (same
+	machine and disk) with a new dst_bin emulator. On success returns (tpm, vm) of the
 	destination, vm_a is postmigrate. With expect_ok=False the
 	destination must fail and vm_a go on running; returns None."""
 	v, pcrs = prime(vm_a)
 	tpm_b = Swtpm(rig, dst_bin, rig.statedir("dst"), tag="tpm-m",
 		      tpm2=tpm_a.tpm2, **(dst_opts or {}))
-	vm_b = Vm(rig, "vm-m", tpm_b, machine=machine, incoming=True)
+	vm_b = Vm(rig, "vm-m", tpm_b, machine=vm_a.machine, disk=vm_a.disk,
+		  incoming=True)
 	# With a return path the source learns that the destination failed
 	# and resumes the VM instead of staying paused.
 	vm_a.caps(return_path=True)
 	vm_b.caps(return_path=True)
 	port = incoming_tcp(vm_b)
-	vm_a.qmp.cmd("migrate", uri="tcp:127.0.0.1:%s" % port)
+	vm_a.migrate("tcp:127.0.0.1:%s" % port)
 	st = vm_a.wait_migration()
 	if expect_ok:
 		check(st == "completed", "migration completed on the source")

@@ -714,6 +714,8 @@ class Vm:
 		self.rig = rig
 		self.name = name
 		self.tpm = tpm
+		self.machine = machine
+		self.disk = disk
 		self.row = row = MACHINES[machine]
 		t = rig.tmp
 		self.qmp_path = os.path.join(t, name + "-qmp.sock")
@@ -779,6 +781,14 @@ class Vm:
 		self.guest.wait_ready(timeout)
 		log("  %s: guest up after %.1fs" % (self.name,
 						     time.monotonic() - t0))
+
+	def migrate(self, uri):
+		"""Start an outgoing migration. Older MIGRATION events are
+		dropped first: savevm sends them too, and a stale "completed"
+		would end wait_migration before this one is done."""
+		self.qmp.events = [e for e in self.qmp.events
+				   if e["event"] != "MIGRATION"]
+		self.qmp.cmd("migrate", uri=uri)
 
 	def wait_migration(self, timeout=180):
 		"""Wait for the MIGRATION event with a final status."""

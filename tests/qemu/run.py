@@ -13,11 +13,12 @@ import subprocess
 import sys
 import time
 
+import sc_tpm12
 import sc_x86
 from rig import HARD, SKIP, Fail, Rig, RigError, Skip, log
 
 SCENARIOS = {}
-for m in (sc_x86,):
+for m in (sc_x86, sc_tpm12):
 	SCENARIOS.update(m.SCENARIOS)
 
 

@@ -1,0 +1,3 @@
+#!/bin/sh
+# QEMU, x86 TPM 1.2: tpm12.sh with the reference swtpm, the control.
+exec sh "${top_srcdir:-$(dirname "$0")/../..}/tests/qemu/scenario.sh" tpm12@ref
