@@ -472,7 +472,9 @@ class Guest:
 				if "no answer" in str(e):
 					continue
 				raise
-			if line == "@0 READY" or line == ping:
+			# firmware (OVMF) may leave bytes without a newline on
+			# the command tty before the guest's first line
+			if line.endswith("@0 READY") or line == ping:
 				return
 
 	def call(self, cmd, arg="", timeout=60):

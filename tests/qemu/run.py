@@ -13,12 +13,13 @@ import subprocess
 import sys
 import time
 
+import sc_measured
 import sc_tpm12
 import sc_x86
 from rig import HARD, SKIP, Fail, Rig, RigError, Skip, log
 
 SCENARIOS = {}
-for m in (sc_x86, sc_tpm12):
+for m in (sc_x86, sc_tpm12, sc_measured):
 	SCENARIOS.update(m.SCENARIOS)
 
 
