@@ -4,7 +4,8 @@ set -e
 PKGS="build-essential autoconf automake libtool pkg-config \
 libtpms-dev libjson-c-dev libssl-dev \
 swtpm swtpm-tools tpm2-tools libtss2-tcti-swtpm0 socat python3 procps util-linux \
-qemu-system-x86 qemu-utils seabios ovmf busybox-static cpio \
+qemu-system-x86 qemu-system-arm qemu-utils seabios ovmf qemu-efi-aarch64 \
+busybox-static cpio \
 clang libclang-rt-14-dev strace openssl \
 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients \
 softhsm2 libengine-pkcs11-openssl p11-kit-modules"

@@ -14,12 +14,13 @@ import sys
 import time
 
 import sc_measured
+import sc_qtest
 import sc_tpm12
 import sc_x86
 from rig import HARD, SKIP, Fail, Rig, RigError, Skip, log
 
 SCENARIOS = {}
-for m in (sc_x86, sc_tpm12, sc_measured):
+for m in (sc_x86, sc_tpm12, sc_measured, sc_qtest):
 	SCENARIOS.update(m.SCENARIOS)
 
 
