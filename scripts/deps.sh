@@ -18,3 +18,5 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $PKGS >/dev/null
+# QEMU 10 (bookworm-backports) unpacked beside 7.2 for the QEMU tests
+"$(dirname "$0")/qemu10.sh"

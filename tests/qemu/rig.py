@@ -4,7 +4,10 @@ QMP and the guest over a serial line protocol (see guest-init.sh). Machines
 come from machines.py; scenarios live in sc_*.py; run.py runs one.
 
 Env:   SWTPM (ours, default $top_builddir/swtpm), SWTPM_REF (/usr/bin/swtpm),
-       QEMU_BINDIR (where qemu-system-* are; default PATH),
+       QEMU_PREFIX (root of a QEMU unpacked with dpkg-deb -x, for every
+       machine; default: the installed QEMU), QEMU10_PREFIX (the same for
+       machines that need QEMU >= 8.1; default /opt/swtpm-ng-qemu10, made
+       by scripts/qemu10.sh),
        QEMU_ACCEL (auto|kvm|tcg: for x86 guests; others run under TCG),
        QEMU_TEST_KERNEL (a vmlinuz to use instead of the apt one),
        QEMU_TEST_CACHE (kernel cache dir), QEMU_TEST_KEEP=1 (keep tmp dir),
@@ -698,10 +701,15 @@ def machine_argv(rig, machine, name):
 	sub = {"tmp": rig.tmp, "vm": name}
 	for src, dst in fw.get("copy", {}).items():
 		shutil.copy(src, os.path.join(rig.tmp, dst.format(**sub)))
-	return [row["qemu"]] + row["board"] + [
+	argv = [rig.qemu_bin(row)] + row["board"] + [
 		"-m", row["mem"], "-smp", "1", "-nodefaults",
 		"-no-user-config", "-display", "none"] + \
 		[x.format(**sub) for x in fw["args"]]
+	p = rig.qemu_prefix(row)
+	if p:
+		# its own ROMs first, then the installed firmware packages'
+		argv += ["-L", os.path.join(p, "usr", "share", "qemu")]
+	return argv
 
 
 class Vm:
@@ -760,7 +768,8 @@ class Vm:
 			argv += ["-no-reboot"]
 		self.err = open(self.errpath, "ab")
 		self.proc = rig.procs.spawn(argv, stdout=self.err,
-					    stderr=self.err)
+					    stderr=self.err,
+					    env=rig.qemu_env(row))
 		self.qmp = Qmp(self.qmp_path, 30)
 		self.caps(events=True)
 		self.guest = None
@@ -826,7 +835,9 @@ class Rig:
 		self.swtpm = os.environ.get("SWTPM") or \
 			os.path.join(top_b, "swtpm")
 		self.swtpm_ref = os.environ.get("SWTPM_REF") or "/usr/bin/swtpm"
-		self.bindir = os.environ.get("QEMU_BINDIR")
+		self.prefix = os.environ.get("QEMU_PREFIX")
+		self.prefix10 = os.environ.get("QEMU10_PREFIX") or \
+			"/opt/swtpm-ng-qemu10"
 		self.procs = Procs()
 		self.tmp = tempfile.mkdtemp(prefix="swtpm-qemu-")
 		self.keep = os.environ.get("QEMU_TEST_KEEP") == "1"
@@ -834,11 +845,26 @@ class Rig:
 		self.ndirs = 0
 		self.tpms = []
 
+	def qemu_prefix(self, row):
+		"""Root of the unpacked QEMU that runs row, None for the
+		installed one."""
+		return self.prefix10 if row.get("qemu10") else self.prefix
+
 	def qemu_bin(self, row):
-		"""The row's QEMU: in $QEMU_BINDIR if set, else on PATH."""
-		if self.bindir:
-			return os.path.join(self.bindir, row["qemu"])
+		p = self.qemu_prefix(row)
+		if p:
+			return os.path.join(p, "usr", "bin", row["qemu"])
 		return shutil.which(row["qemu"]) or row["qemu"]
+
+	def qemu_env(self, row):
+		"""An unpacked QEMU loads its own modules, not the installed
+		one's."""
+		env = dict(os.environ)
+		p = self.qemu_prefix(row)
+		if p:
+			env["QEMU_MODULE_DIR"] = os.path.join(
+				p, "usr", "lib", "x86_64-linux-gnu", "qemu")
+		return env
 
 	def need_binaries(self, machine="x86-tis", ours=True, ref=False):
 		"""Skip unless MACHINES[machine] can run here and the wanted
@@ -852,11 +878,16 @@ class Rig:
 			if not os.path.isfile(f):
 				raise Skip("%s missing (%s)" % (f, fw["package"]))
 		dev = row["tpm"].split(",")[0]
-		out = subprocess.run([q, "-M", "none", "-device", "help"],
-				     capture_output=True, text=True,
-				     timeout=60).stdout
-		if '"%s"' % dev not in out:
-			raise Skip("%s has no %s device" % (q, dev))
+		r = subprocess.run([q, "-M", "none", "-device", dev + ",help"],
+				   capture_output=True, text=True, timeout=60,
+				   env=self.qemu_env(row))
+		if r.returncode != 0:
+			v = subprocess.run([q, "--version"], capture_output=True,
+					   text=True, timeout=60).stdout
+			raise Skip("%s (%s) has no %s device%s" %
+				   (q, v.splitlines()[0] if v else "?", dev,
+				    " (scripts/qemu10.sh installs QEMU 10)"
+				    if row.get("qemu10") else ""))
 		for b, want in ((self.swtpm, ours), (self.swtpm_ref, ref)):
 			if want and not os.access(b, os.X_OK):
 				raise Skip("emulator %s not built/installed" %
