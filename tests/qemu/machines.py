@@ -40,10 +40,11 @@ _X86 = dict(qemu="qemu-system-x86_64", package="qemu-system-x86",
 	    board=["-M", "q35"], kernel="amd64", console="ttyS0",
 	    cmd_tty="ttyS1", mem="256")
 
-# name: qemu, package, board, tpm (device, with its bus options),
-# firmware, kernel (KERNELS key or None: no guest), console and command
-# tty in the guest, guest driver, TIS register base for the qtest client
-# (None: found in `info mtree`).
+# name: qemu, package, board, mem, smp (default 1), qemu10 (needs QEMU >=
+# 8.1: runs the unpacked QEMU 10), tpm (device, with its bus options),
+# firmware, kernel (KERNELS key or None: no guest), console and command tty
+# in the guest, guest driver; for the qtest client: tis_base (None: found
+# in `info mtree`) or i2c (the I2C bus's memory region and the address).
 MACHINES = {
 	"x86-tis": dict(_X86, tpm="tpm-tis", firmware="seabios",
 			driver="tpm_tis"),
@@ -63,4 +64,10 @@ MACHINES = {
 		board=["-M", "virt", "-cpu", "cortex-a57"], mem="512",
 		tpm="tpm-tis-device", firmware="aavmf", kernel=None,
 		console=None, cmd_tty=None, driver=None),
+	"ast2600-evb-qtest": dict(
+		qemu="qemu-system-arm", package="qemu-system-arm >= 8.1",
+		board=["-M", "ast2600-evb"], mem="1G", smp="2", qemu10=True,
+		tpm="tpm-tis-i2c,bus=aspeed.i2c.bus.12,address=0x2e",
+		firmware=None, kernel=None, console=None, cmd_tty=None,
+		driver=None, i2c=("aspeed.i2c.bus.12", 0x2E)),
 }

@@ -702,7 +702,7 @@ def machine_argv(rig, machine, name):
 	for src, dst in fw.get("copy", {}).items():
 		shutil.copy(src, os.path.join(rig.tmp, dst.format(**sub)))
 	argv = [rig.qemu_bin(row)] + row["board"] + [
-		"-m", row["mem"], "-smp", "1", "-nodefaults",
+		"-m", row["mem"], "-smp", row.get("smp", "1"), "-nodefaults",
 		"-no-user-config", "-display", "none"] + \
 		[x.format(**sub) for x in fw["args"]]
 	p = rig.qemu_prefix(row)
@@ -872,7 +872,9 @@ class Rig:
 		row = MACHINES[machine]
 		q = self.qemu_bin(row)
 		if not os.access(q, os.X_OK):
-			raise Skip("%s not installed (%s)" % (q, row["package"]))
+			raise Skip("%s not installed (%s%s)" % (
+				q, row["package"], ": scripts/qemu10.sh unpacks "
+				"it" if row.get("qemu10") else ""))
 		fw = FIRMWARE[row["firmware"]]
 		for f in fw["files"]:
 			if not os.path.isfile(f):

@@ -1,6 +1,6 @@
 """Scenario 3: TIS front ends no Debian guest drives, at register level
-through QEMU's qtest protocol (tis.py): x86 tpm-tis (cross-check) and
-aarch64 virt tpm-tis-device. Locality request, FIFO command and response,
+through QEMU's qtest protocol (tis.py): x86 tpm-tis (cross-check),
+aarch64 virt tpm-tis-device and ast2600-evb tpm-tis-i2c (QEMU 10). Locality request, FIFO command and response,
 Startup, GetRandom, PCR_Extend + PCR_Read, NV define/write/read; then the
 machine migrates (QMP, -incoming) and the TPM state must be there. Also
 AAVMF boots on aarch64 virt and its TPM commands must succeed."""
@@ -14,25 +14,35 @@ from machines import MACHINES
 from rig import (ZERO32, Fail, Swtpm, Vm, check, cmd_pcr_extend, compress,
 		 cmd_pcr_read, deadline_loop, extended, log,
 		 read_conversation, rsp_code, rsp_pcr_read)
-from tis import (Qtest, Tis, cmd_get_random, cmd_nv_define, cmd_nv_read,
+from tis import (AspeedI2c, Qtest, Tis, TisI2c, cmd_get_random, cmd_nv_define, cmd_nv_read,
 		 cmd_nv_write, cmd_startup_clear, rsp_nv_read, rsp_random)
 
 NV_INDEX = 0x01500016
 NV_DATA = b"swtpm-ng qtest nv data, 32 byte"
 
 
-def tis_base(vm):
-	"""TIS registers: the table's address, else where `info mtree`
-	shows the device's MMIO region (sysbus devices on the platform bus
-	are placed at run time)."""
-	if vm.row.get("tis_base"):
-		return vm.row["tis_base"]
+def mtree_base(vm, region):
+	"""Start of a memory region in `info mtree` (sysbus devices on the
+	platform bus are placed at run time)."""
 	out = vm.qmp.hmp("info mtree")
 	m = re.search(r"^\s*([0-9a-f]+)-[0-9a-f]+ \(prio [-\d]+, i/o\): "
-		      r"tpm-tis-mmio", out, re.M)
+		      r"%s\r?$" % re.escape(region), out, re.M)
 	if not m:
-		raise Fail("no tpm-tis-mmio region in info mtree")
+		raise Fail("no %s region in info mtree" % region)
 	return int(m.group(1), 16)
+
+
+def open_tis(vm):
+	"""A TIS client on vm's qtest socket, memory mapped or over I2C as
+	the machine's row says; returns (client, where)."""
+	qt = Qtest(vm.qtest_path)
+	if vm.row.get("i2c"):
+		bus, addr = vm.row["i2c"]
+		base = mtree_base(vm, bus)
+		return (TisI2c(AspeedI2c(qt, base), addr),
+			"%s@0x%x, address 0x%x" % (bus, base, addr))
+	base = vm.row.get("tis_base") or mtree_base(vm, "tpm-tis-mmio")
+	return Tis(qt, base), "0x%x" % base
 
 
 def run(tis, cmd, what):
@@ -91,20 +101,20 @@ def sc_qtest(rig, machine):
 	rig.prepare(machine)
 	tpm_a = Swtpm(rig, rig.swtpm, rig.statedir("src"), tag="tpm-a")
 	vm_a = Vm(rig, "vm-a", tpm_a, machine=machine, qtest=True)
-	base = tis_base(vm_a)
-	log("  %s: %s registers at 0x%x" % (machine, MACHINES[machine]["tpm"],
-					     base))
-	v = workload(Tis(Qtest(vm_a.qtest_path), base))
+	tis, where = open_tis(vm_a)
+	dev = MACHINES[machine]["tpm"].split(",")[0]
+	log("  %s: %s registers at %s" % (machine, dev, where))
+	v = workload(tis)
 	tpm_b = Swtpm(rig, rig.swtpm, rig.statedir("dst"), tag="tpm-b")
 	vm_b = Vm(rig, "vm-b", tpm_b, machine=machine, qtest=True,
 		  incoming=True)
-	qt_b = Qtest(vm_b.qtest_path)
+	tis_b, _ = open_tis(vm_b)
 	port = incoming_tcp(vm_b)
 	vm_a.migrate("tcp:127.0.0.1:%s" % port)
 	check(vm_a.wait_migration() == "completed", "machine migrated")
 	check(vm_b.wait_migration() == "completed",
 	      "destination completed the incoming migration")
-	arrived(Tis(qt_b, base), v)
+	arrived(tis_b, v)
 	shutdown(vm_a, tpm_a)
 	shutdown(vm_b, tpm_b)
 
@@ -176,5 +186,6 @@ def sc_aavmf(rig, machine="aarch64-virt-aavmf"):
 SCENARIOS = {
 	"qtest-x86-tis": lambda r: sc_qtest(r, "x86-tis-qtest"),
 	"qtest-aarch64-virt": lambda r: sc_qtest(r, "aarch64-virt-qtest"),
+	"qtest-ast2600-i2c": lambda r: sc_qtest(r, "ast2600-evb-qtest"),
 	"aavmf": sc_aavmf,
 }
