@@ -93,10 +93,14 @@ class Tis:
 		self._w("b", self.ACCESS, ACC_ACTIVE)
 
 	def _wait_sts(self, mask, what, timeout=60):
-		for _ in deadline_loop(timeout, "STS %s" % what):
-			s = self._r("l", self.STS)
-			if s & mask == mask:
-				return s
+		s = None
+		try:
+			for _ in deadline_loop(timeout, "STS %s" % what):
+				s = self._r("l", self.STS)
+				if s & mask == mask:
+					return s
+		except RigError as e:
+			raise RigError("%s (STS 0x%08x)" % (e, s or 0))
 
 	def command(self, cmd):
 		"""Send one command through the FIFO, return the response."""
@@ -128,7 +132,8 @@ class Tis:
 class AspeedI2c:
 	"""An Aspeed I2C bus (registers at base) as a byte-at-a-time master
 	(old register mode): FUN_CTRL, INTR_STS, CMD, BYTE_BUF."""
-	FUN_CTRL, INTR_STS, CMD, BYTE_BUF = 0x00, 0x10, 0x14, 0x20
+	FUN_CTRL, INTR_CTRL, INTR_STS, CMD = 0x00, 0x0C, 0x10, 0x14
+	BYTE_BUF = 0x20
 	START, TX, RX, RX_LAST, STOP = 0x01, 0x02, 0x08, 0x10, 0x20
 	TX_ACK, TX_NAK = 0x01, 0x02
 
@@ -136,13 +141,16 @@ class AspeedI2c:
 		self.qt = qt
 		self.base = base
 		qt.write("l", base + self.FUN_CTRL, 1)  # master enable
+		# status bits not enabled here read as 0: TX_ACK, TX_NAK
+		qt.write("l", base + self.INTR_CTRL, self.TX_ACK | self.TX_NAK)
 
 	def _cmd(self, bits, what):
 		self.qt.write("l", self.base + self.CMD, bits)
 		st = self.qt.read("l", self.base + self.INTR_STS)
 		self.qt.write("l", self.base + self.INTR_STS, 0xFFFFFFFF)
-		if st & self.TX_NAK:
-			raise Fail("I2C: %s not acknowledged" % what)
+		if st & self.TX_NAK or bits & (self.START | self.TX) and \
+		   not st & self.TX_ACK:
+			raise Fail("I2C: %s not acknowledged (0x%x)" % (what, st))
 		return st
 
 	def start(self, addr, read):
