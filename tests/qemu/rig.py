@@ -904,8 +904,9 @@ class Rig:
 			self.initrd = build_initrd(self.srcdir, self.tmp)
 		if row["kernel"] == "amd64" and os.uname().machine == "x86_64":
 			self.accel = pick_accel(self)
-		log("%s: kernel %s, accel %s, swtpm %s, ref %s" %
-		    (machine, self.kernel and os.path.basename(self.kernel),
+		log("%s: %s, kernel %s, accel %s, swtpm %s, ref %s" %
+		    (machine, self.qemu_bin(row),
+		     self.kernel and os.path.basename(self.kernel),
 		     self.accel_for(machine), self.swtpm, self.swtpm_ref))
 
 	def accel_for(self, machine):
