@@ -7,7 +7,8 @@
 # (needs root). Usage: scripts/qemu10.sh [PREFIX]
 set -e
 prefix=${1:-/opt/swtpm-ng-qemu10}
-pkgs="qemu-system-x86 qemu-system-arm qemu-system-data qemu-system-common"
+pkgs="qemu-system-x86 qemu-system-arm qemu-system-ppc qemu-system-data
+qemu-system-common"
 if [ "$(id -u)" != 0 ]; then
 	SUDO=sudo
 else

@@ -19,8 +19,11 @@ CH=/dev/ttyS1
 for w in $(cat /proc/cmdline); do
 	case $w in rig.tty=*) CH=/dev/${w#rig.tty=} ;; esac
 done
-stty -F $CH raw -echo 115200
+# Set the mode on the open tty: hvc resets it at its last close; the speed
+# apart, hvc refuses it.
 exec 4<>$CH
+stty raw -echo <&4
+stty 115200 <&4 2>/dev/null
 
 say() {
 	echo "@$id $*" >&4

@@ -34,6 +34,9 @@ FIRMWARE = {
 KERNELS = {
 	"amd64": dict(meta="linux-image-amd64", arch="amd64",
 		      image="vmlinuz"),
+	# tpm_ibmvtpm and the hvc console are built in
+	"ppc64el": dict(meta="linux-image-powerpc64le", arch="ppc64el",
+			image="vmlinux"),
 }
 
 _X86 = dict(qemu="qemu-system-x86_64", package="qemu-system-x86",
@@ -70,4 +73,9 @@ MACHINES = {
 		tpm="tpm-tis-i2c,bus=aspeed.i2c.bus.12,address=0x2e",
 		firmware=None, kernel=None, console=None, cmd_tty=None,
 		driver=None, i2c=("aspeed.i2c.bus.12", 0x2E)),
+	"ppc64-spapr": dict(
+		qemu="qemu-system-ppc64", package="qemu-system-ppc",
+		board=["-M", "pseries"], mem="1024", tpm="tpm-spapr",
+		firmware=None, kernel="ppc64el", console="hvc0",
+		cmd_tty="hvc1", driver="tpm_ibmvtpm"),
 }

@@ -164,6 +164,28 @@ def current_kernel_package(k):
 	return (m.group(1), m.group(2) + "-" + flavour) if m else None
 
 
+def apt_extract(pkg, members, dest):
+	"""apt-get download pkg and extract members ("./path" in the
+	package) into dest under their base names."""
+	tmp = tempfile.mkdtemp(dir=dest, prefix="dl-")
+	try:
+		os.chmod(tmp, 0o755)  # apt's _apt sandbox user
+		r = subprocess.run(["apt-get", "download", pkg], cwd=tmp,
+				   capture_output=True, text=True, timeout=600)
+		debs = glob.glob(os.path.join(tmp, "*.deb"))
+		if r.returncode != 0 or not debs:
+			raise RigError("apt-get download %s failed: %s" %
+				       (pkg, r.stderr.strip()))
+		cmd = "dpkg-deb --fsys-tarfile '%s' | tar -x -C '%s' %s" % \
+			(debs[0], tmp, " ".join("'%s'" % m for m in members))
+		subprocess.run(["sh", "-ec", cmd], check=True, timeout=300)
+		for m in members:
+			os.rename(os.path.join(tmp, m),
+				  os.path.join(dest, os.path.basename(m)))
+	finally:
+		shutil.rmtree(tmp, ignore_errors=True)
+
+
 def fetch_kernel(kname="amd64"):
 	"""The guest kernel of KERNELS[kname], from the cache or apt."""
 	k = KERNELS[kname]
@@ -190,42 +212,42 @@ def fetch_kernel(kname="amd64"):
 		if os.path.isfile(kfile):
 			return kfile
 		log("fetching kernel package %s into %s" % (name, cdir))
-		tmp = tempfile.mkdtemp(dir=cdir, prefix="dl-")
-		try:
-			os.chmod(tmp, 0o755)  # apt's _apt sandbox user
-			r = subprocess.run(["apt-get", "download",
-					    "%s:%s" % (name, k["arch"])],
-					   cwd=tmp, capture_output=True,
-					   text=True, timeout=600)
-			debs = glob.glob(os.path.join(tmp, "*.deb"))
-			if r.returncode != 0 or not debs:
-				raise RigError("apt-get download %s failed: "
-					       "%s" % (name, r.stderr.strip()))
-			# Only ./boot is needed; the modules tree is ~400 MB.
-			cmd = "dpkg-deb --fsys-tarfile '%s' | tar -x -C '%s' " \
-			      "./boot/%s-%s ./boot/config-%s" % \
-			      (debs[0], tmp, img, ver, ver)
-			subprocess.run(["sh", "-ec", cmd], check=True,
-				       timeout=300)
-			os.rename(os.path.join(tmp, "boot", "config-" + ver),
-				  os.path.join(cdir, "config-" + ver))
-			flav = "-" + k["meta"][12:]
-			olds = glob.glob(os.path.join(cdir, "*-*" + flav))
-			for old in olds:
-				if not old.endswith("-" + ver):
-					os.unlink(old)
-			os.rename(os.path.join(tmp, "boot", img + "-" + ver),
-				  kfile)
-		finally:
-			shutil.rmtree(tmp, ignore_errors=True)
+		# Only ./boot is needed; the modules tree is ~400 MB.
+		apt_extract("%s:%s" % (name, k["arch"]),
+			    ["./boot/%s-%s" % (img, ver),
+			     "./boot/config-" + ver], cdir)
+		flav = "-" + k["meta"][12:]
+		for old in glob.glob(os.path.join(cdir, "*-*" + flav)):
+			if not old.endswith("-" + ver):
+				os.unlink(old)
 		return kfile
 
 
-def build_initrd(srcdir, tmp):
+def foreign_busybox(arch):
+	"""busybox-static of another dpkg architecture, cached."""
+	d = os.path.join(cache_dir(), "busybox-" + arch)
+	bb = os.path.join(d, "busybox")
+	with Lock(os.path.join(cache_dir(), ".lock")):
+		if not os.path.isfile(bb):
+			os.makedirs(d, exist_ok=True)
+			try:
+				apt_extract("busybox-static:" + arch,
+					    ["./bin/busybox"], d)
+			except RigError as e:
+				raise Skip("no busybox-static:%s (dpkg "
+					   "--add-architecture %s; apt-get "
+					   "update): %s" % (arch, arch, e))
+	return bb
+
+
+def build_initrd(srcdir, tmp, arch="amd64"):
+	"""The busybox initramfs with guest-init.sh as /init."""
 	bb = shutil.which("busybox")
 	for cand in ("/bin/busybox", "/usr/bin/busybox"):
 		if bb is None and os.path.exists(cand):
 			bb = cand
+	if arch != "amd64":
+		bb = foreign_busybox(arch)
 	if bb is None:
 		raise Skip("busybox (busybox-static) not installed")
 	ld = subprocess.run(["sh", "-c", "ldd '%s' 2>&1" % bb],
@@ -901,7 +923,9 @@ class Rig:
 		self.kernel = None
 		if row["kernel"]:
 			self.kernel = fetch_kernel(row["kernel"])
-			self.initrd = build_initrd(self.srcdir, self.tmp)
+			self.initrd = build_initrd(
+				self.srcdir, self.tmp,
+				KERNELS[row["kernel"]]["arch"])
 		if row["kernel"] == "amd64" and os.uname().machine == "x86_64":
 			self.accel = pick_accel(self)
 		log("%s: %s, kernel %s, accel %s, swtpm %s, ref %s" %
