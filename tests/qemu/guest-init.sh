@@ -5,7 +5,9 @@
 # The command tty is named on the kernel command line (rig.tty=ttyS1).
 # Commands: ping, info, pcr N (sysfs; sha256, or sha1 on a TPM 1.2), banks
 # (every PCR of every bank in sysfs), evlog (the firmware's event log, hex),
-# tpm HEX (raw command on /dev/tpm0), dmesg (kernel lines about the TPM).
+# tpm HEX (raw command on /dev/tpm0), dmesg (kernel lines about the TPM),
+# ppi [N] (PPI version, request and response; N: ask for operation N),
+# reboot (answers, then reboots).
 
 /bin/busybox mkdir -p /proc /sys /dev /usr/bin /usr/sbin /sbin
 /bin/busybox --install -s
@@ -79,6 +81,20 @@ evlog() {
 	xxd -p -c 64 $f | while read -r l; do say hex "$l"; done
 }
 
+ppi() {
+	p=$T/ppi
+	[ -d $p ] || return 1
+	if [ -n "$1" ]; then
+		echo "$1" > $p/request || return 1
+	fi
+	# the operations the firmware offers, "N code:" (3: the user must
+	# confirm, 4: no confirmation)
+	say ops $(grep -o '^[0-9]* [34]:' $p/tcg_operations | tr -d ' ')
+	say version "$(cat $p/version)"
+	say request "$(cat $p/request)"
+	say response "$(cat $p/response | tr ' ' '_')"
+}
+
 tpm_raw() {
 	exec 3<>/dev/tpm0 || return 1
 	printf %s "$1" | xxd -r -p >&3 || { exec 3>&-; return 1; }
@@ -96,6 +112,8 @@ while read -r id cmd arg <&4; do
 	pcr)	v=$(pcr_val "$(bank)" "$arg"); rc=$?; say pcr "$arg" "$v" ;;
 	banks)	banks; rc=$? ;;
 	evlog)	evlog; rc=$? ;;
+	ppi)	ppi "$arg"; rc=$? ;;
+	reboot)	say END 0; sync; reboot -f; sleep 60 ;;
 	tpm)	tpm_raw "$arg"; rc=$? ;;
 	dmesg)	dmesg | grep -i -e tpm -e ima: | while read -r l; do
 			say log "$l"

@@ -708,6 +708,19 @@ class Swtpm:
 	def ctrl(self):
 		return ctrl_summary(self.log)
 
+	def exchanges(self):
+		"""[(command code, response code)] of the data channel so far,
+		from the log."""
+		res = []
+		cc = None
+		for kind, b in read_conversation(self.log):
+			if kind == "Read" and len(b) >= 10:
+				cc = struct.unpack(">I", b[6:10])[0]
+			elif kind == "Write" and len(b) >= 10 and cc is not None:
+				res.append((cc, struct.unpack(">I", b[6:10])[0]))
+				cc = None
+		return res
+
 	def wait_exit(self, timeout=15):
 		try:
 			return self.proc.wait(timeout)
@@ -767,8 +780,12 @@ class Vm:
 				 "unix:%s,server=on,wait=off" % self.qtest_path]
 		else:
 			argv += ["-accel", rig.accel_for(machine)]
+		self.con_path = os.path.join(t, name + "-con.sock")
 		if row["console"]:
-			argv += ["-chardev", "file,id=con,path=" + self.console,
+			# logged to a file; keys can be typed on con_path
+			argv += ["-chardev", "socket,id=con,path=%s,server=on,"
+				 "wait=off,logfile=%s" % (self.con_path,
+							  self.console),
 				 "-serial", "chardev:con"]
 		if row["cmd_tty"]:
 			argv += ["-chardev", "socket,id=cmd,path=%s,server=on,"
@@ -798,6 +815,21 @@ class Vm:
 		if row["kernel"] and not qtest:
 			self.guest = Guest(self.ser_path)
 			self.guest.tpm2 = tpm.tpm2
+
+	def console_text(self):
+		try:
+			with open(self.console, "rb") as f:
+				return f.read().decode(errors="replace")
+		except OSError:
+			return ""
+
+	def type_keys(self, data):
+		"""Send bytes to the console (the firmware's or the guest's)."""
+		s = connect_unix(self.con_path, 10, "console socket")
+		try:
+			s.sendall(data)
+		finally:
+			s.close()
 
 	def caps(self, **kv):
 		self.qmp.cmd("migrate-set-capabilities", capabilities=[

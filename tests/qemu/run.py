@@ -15,13 +15,15 @@ import time
 
 import sc_measured
 import sc_ppc64
+import sc_ppi
 import sc_qtest
 import sc_tpm12
 import sc_x86
 from rig import HARD, SKIP, Fail, Rig, RigError, Skip, log
 
 SCENARIOS = {}
-for m in (sc_x86, sc_tpm12, sc_measured, sc_qtest, sc_ppc64):
+for m in (sc_x86, sc_tpm12, sc_measured, sc_qtest, sc_ppc64,
+	  sc_ppi):
 	SCENARIOS.update(m.SCENARIOS)
 
 

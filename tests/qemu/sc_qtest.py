@@ -12,8 +12,8 @@ import time
 from flows import D1, D2, incoming_tcp, shutdown
 from machines import MACHINES
 from rig import (ZERO32, Fail, Swtpm, Vm, check, cmd_pcr_extend, compress,
-		 cmd_pcr_read, deadline_loop, extended, log,
-		 read_conversation, rsp_code, rsp_pcr_read)
+		 cmd_pcr_read, deadline_loop, extended, log, rsp_code,
+		 rsp_pcr_read)
 from tis import (AspeedI2c, Qtest, Tis, TisI2c, cmd_get_random, cmd_nv_define, cmd_nv_read,
 		 cmd_nv_write, cmd_startup_clear, rsp_nv_read, rsp_random)
 
@@ -119,19 +119,6 @@ def sc_qtest(rig, machine):
 	shutdown(vm_b, tpm_b)
 
 
-def tpm_exchanges(tpm):
-	"""[(command code, response code)] from the emulator's log."""
-	res = []
-	cc = None
-	for kind, b in read_conversation(tpm.log):
-		if kind == "Read" and len(b) >= 10:
-			cc = struct.unpack(">I", b[6:10])[0]
-		elif kind == "Write" and len(b) >= 10 and cc is not None:
-			res.append((cc, struct.unpack(">I", b[6:10])[0]))
-			cc = None
-	return res
-
-
 CC_NAMES = {0x129: "PCR_Allocate", 0x143: "SelfTest", 0x144: "Startup",
 	    0x17A: "GetCapability", 0x182: "PCR_Extend"}
 
@@ -141,7 +128,7 @@ def firmware_commands(tpm):
 	coming (none for 15 s)."""
 	last, since = -1, time.monotonic()
 	for _ in deadline_loop(240, "the firmware's PCR_Extend commands"):
-		ex = tpm_exchanges(tpm)
+		ex = tpm.exchanges()
 		n = sum(1 for c, _ in ex if c == 0x182)
 		if n != last:
 			last, since = n, time.monotonic()
