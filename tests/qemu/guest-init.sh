@@ -87,9 +87,9 @@ ppi() {
 	if [ -n "$1" ]; then
 		echo "$1" > $p/request || return 1
 	fi
-	# the operations the firmware offers, "N code:" (3: the user must
+	# the operations the firmware offers, as op=code (3: the user must
 	# confirm, 4: no confirmation)
-	say ops $(grep -o '^[0-9]* [34]:' $p/tcg_operations | tr -d ' ')
+	say ops $(sed -n 's/^\([0-9]*\) \([34]\):.*/\1=\2/p' $p/tcg_operations)
 	say version "$(cat $p/version)"
 	say request "$(cat $p/request)"
 	say response "$(cat $p/response | tr ' ' '_')"

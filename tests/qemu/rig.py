@@ -780,12 +780,8 @@ class Vm:
 				 "unix:%s,server=on,wait=off" % self.qtest_path]
 		else:
 			argv += ["-accel", rig.accel_for(machine)]
-		self.con_path = os.path.join(t, name + "-con.sock")
 		if row["console"]:
-			# logged to a file; keys can be typed on con_path
-			argv += ["-chardev", "socket,id=con,path=%s,server=on,"
-				 "wait=off,logfile=%s" % (self.con_path,
-							  self.console),
+			argv += ["-chardev", "file,id=con,path=" + self.console,
 				 "-serial", "chardev:con"]
 		if row["cmd_tty"]:
 			argv += ["-chardev", "socket,id=cmd,path=%s,server=on,"
@@ -822,14 +818,6 @@ class Vm:
 				return f.read().decode(errors="replace")
 		except OSError:
 			return ""
-
-	def type_keys(self, data):
-		"""Send bytes to the console (the firmware's or the guest's)."""
-		s = connect_unix(self.con_path, 10, "console socket")
-		try:
-			s.sendall(data)
-		finally:
-			s.close()
 
 	def caps(self, **kv):
 		self.qmp.cmd("migrate-set-capabilities", capabilities=[

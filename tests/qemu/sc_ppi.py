@@ -1,12 +1,10 @@
 """Scenario 5: PPI. The guest defines an owner NV index, asks for a TPM
 Clear through /sys/class/tpm/tpm0/ppi/request and reboots; the firmware
-is to run TPM2_Clear on the way up (answering its confirmation prompt
-with F12 on the serial console), and the guest then finds the index gone.
-Ours and the reference side by side: the outcome must be the same with
-both, and it is reported either way. Debian 12's SeaBIOS offers no PPI
-operation (the kernel refuses the request); its OVMF asks for F12, which
-this rig does not yet manage to type (OVMF reads "User Abort"), so
-ppi-ovmf stays out of `make check` (run.py ppi-ovmf)."""
+runs TPM2_Clear on the way up (OVMF asks for F12 first: pressed on the
+PS/2 keyboard over QMP), and the guest then finds the index gone. Ours
+and the reference side by side: the outcome must be the same with both.
+Debian 12's SeaBIOS offers no PPI operation: there the kernel refuses the
+request, and that is the outcome both must share."""
 
 from flows import shutdown
 import time
@@ -83,8 +81,9 @@ def ppi_clear(rig, machine):
 
 
 def confirm(vm, tag, timeout=180):
-	"""Boot after the request; press F12 (xterm "ESC [24~") whenever
-	the firmware asks for the physical presence confirmation."""
+	"""Boot after the request; press F12 (on the PS/2 keyboard: on the
+	serial console OVMF reads no F12) whenever the firmware asks for the
+	physical presence confirmation."""
 	end = time.monotonic() + timeout
 	pressed = 0
 	base = len(vm.console_text())
@@ -94,7 +93,8 @@ def confirm(vm, tag, timeout=180):
 			log("  %s: the firmware asks: %s" % (tag, " ".join(
 				l.strip() for l in text.splitlines()
 				if "F12" in l or "ESC" in l)[:300]))
-			vm.type_keys(b"\x1b[24~")
+			vm.qmp.cmd("send-key", keys=[{"type": "qcode",
+						      "data": "f12"}])
 			pressed += 1
 			base += len(text)
 		try:
