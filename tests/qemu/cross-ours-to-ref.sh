@@ -1,4 +1,5 @@
 #!/bin/sh
 # QEMU, x86 TPM 2.0: migration from ours ($SWTPM) to the reference swtpm
 # ($SWTPM_REF).
-exec sh "${top_srcdir:-$(dirname "$0")/../..}/tests/qemu/scenario.sh" cross-ours-to-ref
+d=${top_srcdir:-$(dirname "$0")/../..}
+exec sh "$d/tests/qemu/scenario.sh" cross-ours-to-ref

@@ -153,9 +153,10 @@ def incoming_tcp(vm):
 
 def migrate_to(rig, tpm_a, vm_a, dst_bin, dst_opts=None, expect_ok=True):
 	"""Migrate the running vm_a over loopback TCP to a new QEMU (same
-	machine and disk) with a new dst_bin emulator. On success returns (tpm, vm) of the
-	destination, vm_a is postmigrate. With expect_ok=False the
-	destination must fail and vm_a go on running; returns None."""
+	machine and disk) with a new dst_bin emulator. On success returns
+	(tpm, vm) of the destination, vm_a is postmigrate. With
+	expect_ok=False the destination must fail and vm_a go on running;
+	returns None."""
 	v, pcrs = prime(vm_a)
 	tpm_b = Swtpm(rig, dst_bin, rig.statedir("dst"), tag="tpm-m",
 		      tpm2=tpm_a.tpm2, **(dst_opts or {}))

@@ -25,7 +25,8 @@ FIRMWARE = {
 		copy={"/usr/share/AAVMF/AAVMF_VARS.fd": "{vm}-vars.fd"},
 		args=["-drive", "if=pflash,format=raw,readonly=on,"
 		      "file=/usr/share/AAVMF/AAVMF_CODE.fd",
-		      "-drive", "if=pflash,format=raw,file={tmp}/{vm}-vars.fd"]),
+		      "-drive",
+		      "if=pflash,format=raw,file={tmp}/{vm}-vars.fd"]),
 	None: dict(package=None, files=[], args=[]),
 }
 

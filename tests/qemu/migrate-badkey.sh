@@ -1,4 +1,5 @@
 #!/bin/sh
 # QEMU, x86 TPM 2.0: different --migration-key: destination fails, source keeps
 # running.
-exec sh "${top_srcdir:-$(dirname "$0")/../..}/tests/qemu/scenario.sh" migrate-badkey
+d=${top_srcdir:-$(dirname "$0")/../..}
+exec sh "$d/tests/qemu/scenario.sh" migrate-badkey

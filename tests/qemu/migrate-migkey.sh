@@ -1,4 +1,5 @@
 #!/bin/sh
 # QEMU, x86 TPM 2.0: migration with the same --migration-key on both sides. The
 # rig (tests/qemu/rig.py) does the work; see its header for the env.
-exec sh "${top_srcdir:-$(dirname "$0")/../..}/tests/qemu/scenario.sh" migrate-migkey
+d=${top_srcdir:-$(dirname "$0")/../..}
+exec sh "$d/tests/qemu/scenario.sh" migrate-migkey

@@ -716,8 +716,10 @@ class Swtpm:
 		for kind, b in read_conversation(self.log):
 			if kind == "Read" and len(b) >= 10:
 				cc = struct.unpack(">I", b[6:10])[0]
-			elif kind == "Write" and len(b) >= 10 and cc is not None:
-				res.append((cc, struct.unpack(">I", b[6:10])[0]))
+			elif kind == "Write" and len(b) >= 10 and \
+			     cc is not None:
+				rc = struct.unpack(">I", b[6:10])[0]
+				res.append((cc, rc))
 				cc = None
 		return res
 
@@ -914,20 +916,23 @@ class Rig:
 		row = MACHINES[machine]
 		q = self.qemu_bin(row)
 		if not os.access(q, os.X_OK):
-			raise Skip("%s not installed (%s%s)" % (
-				q, row["package"], ": scripts/qemu10.sh unpacks "
-				"it" if row.get("qemu10") else ""))
+			hint = ": scripts/qemu10.sh unpacks it" \
+				if row.get("qemu10") else ""
+			raise Skip("%s not installed (%s%s)" %
+				   (q, row["package"], hint))
 		fw = FIRMWARE[row["firmware"]]
 		for f in fw["files"]:
 			if not os.path.isfile(f):
-				raise Skip("%s missing (%s)" % (f, fw["package"]))
+				raise Skip("%s missing (%s)" %
+					   (f, fw["package"]))
 		dev = row["tpm"].split(",")[0]
 		r = subprocess.run([q, "-M", "none", "-device", dev + ",help"],
 				   capture_output=True, text=True, timeout=60,
 				   env=self.qemu_env(row))
 		if r.returncode != 0:
-			v = subprocess.run([q, "--version"], capture_output=True,
-					   text=True, timeout=60).stdout
+			v = subprocess.run([q, "--version"],
+					   capture_output=True, text=True,
+					   timeout=60).stdout
 			raise Skip("%s (%s) has no %s device%s" %
 				   (q, v.splitlines()[0] if v else "?", dev,
 				    " (scripts/qemu10.sh installs QEMU 10)"
@@ -969,7 +974,8 @@ class Rig:
 			 "-nodefaults", "-no-user-config", "-display", "none",
 			 "-no-reboot", "-kernel", self.kernel,
 			 "-initrd", self.initrd,
-			 "-append", "console=ttyS0 rig.tty=ttyS1 panic=-1 quiet",
+			 "-append",
+			 "console=ttyS0 rig.tty=ttyS1 panic=-1 quiet",
 			 "-serial", "null", "-serial", "file:" + out],
 			stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 		ok = False

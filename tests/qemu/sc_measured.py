@@ -68,12 +68,13 @@ def measured(rig, machine):
 			check(bank in want, "%s: the log has the %s bank" %
 			      (tag, bank))
 			for n in range(8):
-				if pcrs[bank][n] != want[bank].get(n):
+				got = pcrs[bank][n]
+				exp = want[bank].get(n, b"")
+				if got != exp:
 					raise Fail("%s: %s PCR %d is %s, the "
 						   "log replays to %s" %
-						   (tag, bank, n,
-						    pcrs[bank][n].hex(),
-						    want[bank].get(n, b"").hex()))
+						   (tag, bank, n, got.hex(),
+						    exp.hex()))
 			check(True, "%s: %s PCRs 0-7 match the replayed log" %
 			      (tag, bank))
 		seen[tag] = {b: [v[n] for n in range(8)]

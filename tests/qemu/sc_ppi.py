@@ -50,14 +50,15 @@ def ppi_clear(rig, machine):
 		check(nv_rc(g) == 0, "%s: owner NV index defined" % tag)
 		rc, out = g.call("ppi", str(PPI_CLEAR))
 		if rc != 0:
-			log("  %s: the kernel refused the request (the firmware "
-			    "offers no PPI operation)" % tag)
+			log("  %s: the kernel refused the request (the "
+			    "firmware offers no PPI operation)" % tag)
 			seen[tag] = ("refused", None, False)
 			shutdown(vm, tpm)
 			continue
 		st = {w[0]: " ".join(w[1:]) for w in out}
-		check(st.get("request") == str(PPI_CLEAR),
-		      "%s: PPI request reads back %s" % (tag, st.get("request")))
+		req = st.get("request")
+		check(req == str(PPI_CLEAR),
+		      "%s: PPI request reads back %s" % (tag, req))
 		n0 = len(tpm.exchanges())
 		g.call("reboot")
 		vm.qmp.wait_event("RESET")

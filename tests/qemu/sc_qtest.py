@@ -1,12 +1,12 @@
 """Scenario 3: TIS front ends no Debian guest drives, at register level
 through QEMU's qtest protocol (tis.py): x86 tpm-tis (cross-check),
-aarch64 virt tpm-tis-device and ast2600-evb tpm-tis-i2c (QEMU 10). Locality request, FIFO command and response,
-Startup, GetRandom, PCR_Extend + PCR_Read, NV define/write/read; then the
-machine migrates (QMP, -incoming) and the TPM state must be there. Also
-AAVMF boots on aarch64 virt and its TPM commands must succeed."""
+aarch64 virt tpm-tis-device and ast2600-evb tpm-tis-i2c (QEMU 10).
+Locality request, FIFO command and response, Startup, GetRandom,
+PCR_Extend + PCR_Read, NV define/write/read; then the machine migrates
+(QMP, -incoming) and the TPM state must be there. Also AAVMF boots on
+aarch64 virt and its TPM commands must succeed."""
 
 import re
-import struct
 import time
 
 from flows import D1, D2, incoming_tcp, shutdown
@@ -14,8 +14,9 @@ from machines import MACHINES
 from rig import (ZERO32, Fail, Swtpm, Vm, check, cmd_pcr_extend, compress,
 		 cmd_pcr_read, deadline_loop, extended, log, rsp_code,
 		 rsp_pcr_read)
-from tis import (AspeedI2c, Qtest, Tis, TisI2c, cmd_get_random, cmd_nv_define, cmd_nv_read,
-		 cmd_nv_write, cmd_startup_clear, rsp_nv_read, rsp_random)
+from tis import (AspeedI2c, Qtest, Tis, TisI2c, cmd_get_random,
+		 cmd_nv_define, cmd_nv_read, cmd_nv_write, cmd_startup_clear,
+		 rsp_nv_read, rsp_random)
 
 NV_INDEX = 0x01500016
 NV_DATA = b"swtpm-ng qtest nv data, 32 byte"

@@ -86,7 +86,8 @@ class Tis:
 		self._w("b", self.ACCESS, ACC_REQUEST)
 		for _ in deadline_loop(10, "locality %d" % loc):
 			a = self._r("b", self.ACCESS)
-			if a & (ACC_VALID | ACC_ACTIVE) == ACC_VALID | ACC_ACTIVE:
+			want = ACC_VALID | ACC_ACTIVE
+			if a & want == want:
 				return True
 
 	def relinquish(self):
@@ -110,8 +111,9 @@ class Tis:
 			if i:
 				s = self._r("b", self.STS)
 				if not s & STS_EXPECT:
-					raise Fail("TIS: Expect cleared after %d "
-						   "of %d bytes" % (i, len(cmd)))
+					raise Fail("TIS: Expect cleared after "
+						   "%d of %d bytes" %
+						   (i, len(cmd)))
 			self._w("b", self.FIFO, b)
 		s = self._wait_sts(STS_VALID, "stsValid")
 		if s & STS_EXPECT:
@@ -150,7 +152,8 @@ class AspeedI2c:
 		self.qt.write("l", self.base + self.INTR_STS, 0xFFFFFFFF)
 		if st & self.TX_NAK or bits & (self.START | self.TX) and \
 		   not st & self.TX_ACK:
-			raise Fail("I2C: %s not acknowledged (0x%x)" % (what, st))
+			raise Fail("I2C: %s not acknowledged (0x%x)" %
+				   (what, st))
 		return st
 
 	def start(self, addr, read):

@@ -1,3 +1,4 @@
 #!/bin/sh
 # QEMU, x86 TPM 1.2: tpm12.sh with the reference swtpm, the control.
-exec sh "${top_srcdir:-$(dirname "$0")/../..}/tests/qemu/scenario.sh" tpm12@ref
+d=${top_srcdir:-$(dirname "$0")/../..}
+exec sh "$d/tests/qemu/scenario.sh" tpm12@ref
