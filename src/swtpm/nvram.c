@@ -33,6 +33,7 @@ static struct {
 	unsigned	 lock_retries;	/* for the next lock attempt */
 	unsigned	 lock_left;	/* of a LOCK_STORAGE in progress */
 	bool		 incoming;	/* --migration incoming, no state yet */
+	bool		 released;	/* lock given up for a migration */
 	/*
 	 * Plaintext of the permanent state as we last read or wrote it,
 	 * while we hold the lock. It stands for the file only while
@@ -185,6 +186,7 @@ lock(unsigned retries)
 		return TPM_FAIL;
 	}
 	nv.locked = true;
+	nv.released = false;
 	log_locked();
 	return TPM_SUCCESS;
 }
@@ -232,7 +234,28 @@ sw_nv_release(void)
 	if (nv.store != NULL)
 		st_store_unlock(nv.store);
 	nv.locked = false;
+	nv.released = true;
 	nv.lock_retries = LOCK_KEPT_MAX_RETRIES;
+}
+
+/*
+ * A write while the lock is given up for an outgoing migration (the
+ * automatic TPM2_Shutdown of CMD_STOP or CMD_SHUTDOWN on the source, after
+ * QEMU read the state out) takes the lock first, in one attempt. If the
+ * destination holds it, the state on shared storage is the destination's
+ * now, and the write is refused rather than putting the source's older
+ * state over it (the reference writes regardless).
+ */
+static uint32_t
+relock_for_write(const char *what)
+{
+	if (!nv.released || nv.locked)
+		return TPM_SUCCESS;
+	if (lock(0) == TPM_SUCCESS)
+		return TPM_SUCCESS;
+	log_msg("Not writing the %s: the storage lock was released for an "
+	    "outgoing migration and another process holds it now\n", what);
+	return TPM_FAIL;
 }
 
 /* One attempt of a LOCK_STORAGE; *again if it should be retried. */
@@ -248,6 +271,7 @@ lock_step(bool *again)
 	e = st_store_lock(nv.store, 0, msg, sizeof(msg));
 	if (e == ST_OK) {
 		nv.locked = true;
+		nv.released = false;
 		nv.incoming = false;
 		nv.lock_left = 0;
 		log_locked();
@@ -355,7 +379,8 @@ sw_nv_store(const char *name, const uint8_t *data, size_t len)
 	uint64_t t0 = clock_us(LOG_EV_STATE_WRITTEN);
 	enum st_err e;
 
-	if (sw_nv_open() != TPM_SUCCESS)
+	if (sw_nv_open() != TPM_SUCCESS || relock_for_write(name) !=
+	    TPM_SUCCESS)
 		return TPM_FAIL;
 	/*
 	 * Compare first: a different state is written anyway, so proving
@@ -400,6 +425,8 @@ sw_nv_delete_volatile(void)
 
 	if (nv.store == NULL)
 		return TPM_SUCCESS;
+	if (relock_for_write("volatile state") != TPM_SUCCESS)
+		return TPM_FAIL;
 	e = st_store_delete(nv.store, ST_VOLATILE, false, msg,
 	    sizeof(msg));
 	if (e != ST_OK) {

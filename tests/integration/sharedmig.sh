@@ -73,4 +73,40 @@ check "source: LOCK_STORAGE(300) after the destination left -> 0" \
     00000000 "$(tw conn c unix:$T/ca x '00000013 0000012c')"
 check "source: still serves its TPM" "$pcr_src" \
     "$(tw conn d unix:$T/da x $READ16)"
+
+# A completed migration: the source is shut down (QEMU's CMD_SHUTDOWN at
+# teardown) after the destination took over. Its automatic TPM2_Shutdown
+# must not write the source's state over the destination's (do better:
+# the reference writes it regardless of the lock).
+for t in permanent volatile; do
+	check_cmd "source: --save $t" "$IOCTL" --unix "$T/ca" --save $t \
+	    "$T/$t.blob"
+done
+check_cmd "source: savestate fetch releases the lock" \
+    "$IOCTL" --unix "$T/ca" --save savestate "$T/savestate.blob"
+sw_start c socket --tpm2 --tpmstate "dir=$D" \
+    --ctrl "type=unixio,path=$T/cc" --server "type=unixio,path=$T/dc" \
+    --migration incoming || t_done
+check_cmd "destination 2: --stop" "$IOCTL" --unix "$T/cc" --stop
+for t in permanent volatile; do
+	check_cmd "destination 2: --load $t" "$IOCTL" --unix "$T/cc" \
+	    --load $t "$T/$t.blob"
+done
+check_cmd "destination 2: INIT (resume)" "$IOCTL" --unix "$T/cc" -i
+check "destination 2: PCR 16 extend" \
+    80020000001300000000000000000000010000 \
+    "$(tw conn d unix:$T/dc x $EXTEND16)"
+before=$(sha256sum <"$D/tpm2-00.permall")
+check_cmd "source: shutdown" "$IOCTL" --unix "$T/ca" -s
+sw_wait a 5
+check "source's automatic Shutdown left the destination's state alone" \
+    "$before" "$(sha256sum <"$D/tpm2-00.permall")"
+check_out "source: says why it did not write" a \
+    "another process holds it now"
+check_re "destination 2: still serves its TPM" '^80010000003e00000000' \
+    "$(tw conn d unix:$T/dc x $READ16)"
+check_cmd "destination 2: shutdown" "$IOCTL" --unix "$T/cc" -s
+sw_wait c 5
+check_cmd "--print-states still finds the permanent state" "$SWTPM" socket --tpm2 \
+    --tpmstate "dir=$D" --print-states
 t_done
