@@ -83,8 +83,9 @@ tpm_name()
 
 # --- A: certificates, NV, locking, flushing, the log ------------------
 S=$T/a
-mkdir -p "$S" "$T/ek"
-setup "$T/a.out" "$T/a.err" --tpm "$T/logged socket" --tpm2 \
+# a TMPDIR of its own: other tests may run swtpm_setup at the same time
+mkdir -p "$S" "$T/ek" "$T/tmp-a"
+TMPDIR=$T/tmp-a setup "$T/a.out" "$T/a.err" --tpm "$T/logged socket" --tpm2 \
     --tpmstate "$S" --create-ek-cert --create-platform-cert --lock-nvram \
     --write-ek-cert-files "$T/ek" --vmid vm1
 check "A: exit 0" 0 $?
@@ -111,7 +112,7 @@ check "A: EK files, mode 0640" "640 640" \
     "$(stat -c %a "$T/ek/ek-rsa2048.crt" "$T/ek/ek-secp384r1.crt" |
     tr '\n' ' ' | sed 's/ $//')"
 check "A: no temporary directory left" "" \
-    "$(ls "${TMPDIR:-/tmp}" | grep -F swtpm_setup.certs. || true)"
+    "$(ls "$T/tmp-a")"
 
 # the commands: every CreatePrimary's object flushed after EvictControl
 su_iolog "$T/io.log" >"$T/a.io"
