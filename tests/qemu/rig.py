@@ -723,7 +723,7 @@ class Swtpm:
 				cc = None
 		return res
 
-	def wait_exit(self, timeout=15):
+	def wait_exit(self, timeout=30):
 		try:
 			return self.proc.wait(timeout)
 		except subprocess.TimeoutExpired:
